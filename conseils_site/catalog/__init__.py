@@ -1,0 +1,91 @@
+"""The catalog: hypatia indexes plus the docid → object map hypatia lacks."""
+import random
+
+from BTrees.LOBTree import LOBTree
+from BTrees.Length import Length
+from hypatia.catalog import Catalog as IndexSet
+from hypatia.field import FieldIndex
+from hypatia.keyword import KeywordIndex
+from hypatia.text import TextIndex
+from hypatia.text.lexicon import Lexicon
+from persistent import Persistent
+from pyramid.traversal import find_root
+
+from . import discriminators as d
+from .lexicon import FoldingSplitter
+
+
+def make_indexes():
+    indexes = IndexSet()
+    indexes["kind"] = FieldIndex(d.kind)
+    indexes["allowed"] = KeywordIndex(d.allowed)
+    indexes["territories"] = KeywordIndex(d.territories)
+    indexes["sort_title"] = FieldIndex(d.sort_title)
+    indexes["sort_commune"] = FieldIndex(d.sort_commune)
+    indexes["text"] = TextIndex(d.text, lexicon=Lexicon(FoldingSplitter()))
+    return indexes
+
+
+class Catalog(Persistent):
+    """Indexes and the map from docid to object, kept in step by object events."""
+
+    def __init__(self):
+        self.indexes = make_indexes()
+        self.objects = LOBTree()
+        self.count = Length()
+
+    def __len__(self):
+        return self.count()
+
+    def index(self, obj):
+        docid = getattr(obj, "_docid", None)
+        if docid is None or docid not in self.objects:
+            docid = self._new_docid()
+            obj._docid = docid
+            self.objects[docid] = obj
+            self.count.change(1)
+        self.indexes.index_doc(docid, obj)
+        return docid
+
+    def unindex(self, obj):
+        docid = getattr(obj, "_docid", None)
+        if docid is not None and docid in self.objects:
+            self.indexes.unindex_doc(docid)
+            del self.objects[docid]
+            self.count.change(-1)
+
+    def get(self, docid):
+        return self.objects.get(docid)
+
+    def _new_docid(self):
+        # Random ids spread writers over buckets, so two concurrent adds seldom conflict.
+        while True:
+            docid = random.randrange(-(2**62), 2**62)
+            if docid not in self.objects:
+                return docid
+
+    def reindex_all(self, root):
+        """Rebuild every index from the tree (after an index is added or changed)."""
+        self.indexes = make_indexes()
+        self.objects = LOBTree()
+        self.count = Length()
+        for obj in walk(root):
+            if d.kind(obj, None) is not None:
+                self.index(obj)
+
+
+def walk(folder):
+    yield folder
+    values = getattr(folder, "values", None)
+    if values is None:
+        return
+    for child in values():
+        yield from walk(child)
+
+
+def find_catalog(obj):
+    return getattr(find_root(obj), "catalog", None)
+
+
+def includeme(config):
+    config.include(".subscribers")

@@ -1,0 +1,52 @@
+"""What each index sees of an object; an object without a `kind` is not indexed."""
+from pyramid.authorization import ACLHelper
+
+from ..text import fold
+
+_MISSING = object()
+
+
+def kind(obj, default):
+    return getattr(obj, "kind", default)
+
+
+def allowed(obj, default):
+    """The principals allowed to view: a permission-filtered query is then an index intersection."""
+    if kind(obj, None) is None:
+        return default
+    return sorted(ACLHelper().principals_allowed_by_permission(obj, "view"))
+
+
+def territories(obj, default):
+    codes = []
+    for attr in ("region_code", "departement_code"):
+        value = getattr(obj, attr, None)
+        if value:
+            codes.append(f"{attr[:-5]}:{value}")
+    if getattr(obj, "kind", None) in ("region", "departement"):
+        codes.append(f"{obj.kind}:{obj.code}")
+    return codes or default
+
+
+def sort_title(obj, default):
+    title = getattr(obj, "title", None)
+    return fold(title) if title else default
+
+
+def sort_commune(obj, default):
+    commune = getattr(obj, "commune_name", None)
+    if commune is None:
+        return default
+    return f"{fold(commune)} {fold(obj.title)}"
+
+
+def text(obj, default):
+    if kind(obj, None) is None:
+        return default
+    parts = [getattr(obj, "title", "")]
+    if getattr(obj, "kind", None) == "council":
+        parts += [obj.commune_name, " ".join(obj.postcodes), obj.departement_code, obj.epci_name]
+        departement = obj.__parent__
+        if departement is not None:
+            parts += [departement.title, departement.__parent__.title]
+    return " ".join(p for p in parts if p)

@@ -1,0 +1,82 @@
+"""Permission-filtered queries: every listing, search, feed and export goes through `allowed_query`."""
+from dataclasses import dataclass
+
+from hypatia.query import Any, Contains, Eq
+
+from ..text import words
+
+_PARSER_KEYWORDS = {"and", "or", "not"}
+
+
+def allowed_query(catalog, request, query):
+    """Restrict a query to what the request's principals may view: an index intersection."""
+    return query & Any(catalog.indexes["allowed"], list(request.principals))
+
+
+def text_query(catalog, text):
+    """All the typed words must match; the last one may be unfinished ("saint eti")."""
+    terms = [w for w in words(text) if w not in _PARSER_KEYWORDS]
+    if not terms:
+        return None
+    terms[-1] += "*"
+    return Contains(catalog.indexes["text"], " AND ".join(terms))
+
+
+def councils_query(catalog, text=None, region=None, departement=None):
+    query = Eq(catalog.indexes["kind"], "council")
+    if text:
+        matched = text_query(catalog, text)
+        if matched is not None:
+            query &= matched
+    if departement:
+        query &= Eq(catalog.indexes["territories"], f"departement:{departement}")
+    elif region:
+        query &= Eq(catalog.indexes["territories"], f"region:{region}")
+    return query
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    number: int
+    size: int
+
+    @property
+    def count(self):
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.count
+
+    @property
+    def first_index(self):
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_index(self):
+        return min(self.total, self.number * self.size)
+
+
+def page_number(request):
+    try:
+        return max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=False):
+    """One page of the allowed results; sorting stops at the page's end instead of sorting all."""
+    results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
+    total = len(results)
+    count = max(1, -(-total // size))
+    number = min(max(1, number), count)
+    end = number * size
+    ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end)
+    docids = list(ordered.all(resolve=False))[end - size:end]
+    return Page([catalog.get(docid) for docid in docids], total, number, size)

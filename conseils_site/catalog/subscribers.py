@@ -1,0 +1,41 @@
+"""Reindexing is driven by object events, never by views."""
+from pyramid.traversal import find_root
+
+from ..resources.events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
+from . import walk
+
+
+def _catalog(event):
+    anchor = event.parent if event.parent is not None else event.object
+    return getattr(find_root(anchor), "catalog", None)
+
+
+def _indexable(obj):
+    return getattr(obj, "kind", None) is not None
+
+
+def on_added(event):
+    catalog = _catalog(event)
+    if catalog is not None:
+        for obj in walk(event.object):
+            if _indexable(obj):
+                catalog.index(obj)
+
+
+def on_modified(event):
+    catalog = _catalog(event)
+    if catalog is not None and _indexable(event.object):
+        catalog.index(event.object)
+
+
+def on_will_be_removed(event):
+    catalog = _catalog(event)
+    if catalog is not None:
+        for obj in walk(event.object):
+            catalog.unindex(obj)
+
+
+def includeme(config):
+    config.add_subscriber(on_added, ObjectAdded)
+    config.add_subscriber(on_modified, ObjectModified)
+    config.add_subscriber(on_will_be_removed, ObjectWillBeRemoved)

@@ -1,0 +1,99 @@
+"""The public directory as one snapshot: the map, the open-data files and the counts share it.
+
+Built once per change of the directory (the root's `directory_version`) and per site address,
+then served from memory; every process rebuilds its own from the same database.
+"""
+import csv
+import hashlib
+import io
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hypatia.query import Any
+from pyramid.authorization import Everyone
+from pyramid.traversal import resource_path
+
+from .catalog.queries import councils_query
+
+_lock = threading.Lock()
+_cache = {}
+CSV_COLUMNS = ("code", "nom", "commune", "departement", "url", "latitude", "longitude")
+
+
+@dataclass
+class Snapshot:
+    version: int
+    entries: list
+    per_departement: Counter
+    per_region: Counter
+    _files: dict = field(default_factory=dict)
+
+    def etag(self, fmt):
+        return hashlib.sha1(f"{self.version}:{fmt}:{len(self.entries)}".encode()).hexdigest()[:20]
+
+    def geojson(self, base_url):
+        key = ("geojson", base_url)
+        if key not in self._files:
+            features = [{
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [e["longitude"], e["latitude"]]},
+                "properties": {
+                    "code": e["code"], "nom": e["nom"], "commune": e["commune"],
+                    "departement": e["departement"], "region": e["region"],
+                    "url": base_url + e["path"],
+                },
+            } for e in self.entries]
+            document = {"type": "FeatureCollection", "features": features}
+            self._files[key] = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        return self._files[key]
+
+    def csv(self, base_url):
+        key = ("csv", base_url)
+        if key not in self._files:
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(CSV_COLUMNS)
+            for e in self.entries:
+                writer.writerow([e["code"], e["nom"], e["commune_code"], e["departement"],
+                                 base_url + e["path"], e["latitude"], e["longitude"]])
+            self._files[key] = out.getvalue().encode("utf-8")
+        return self._files[key]
+
+    def in_departement(self, code):
+        return [e for e in self.entries if e["departement"] == code]
+
+
+def _build(root, version):
+    catalog = root.catalog
+    query = councils_query(catalog) & Any(catalog.indexes["allowed"], [Everyone])
+    results = query.execute(resolver=catalog.get).sort(catalog.indexes["sort_commune"])
+    entries = []
+    for council in results:
+        entries.append({
+            "code": council.code, "nom": council.title, "commune": council.commune_name,
+            "commune_code": council.commune_code, "departement": council.departement_code,
+            "region": council.region_code, "path": resource_path(council),
+            "latitude": council.latitude, "longitude": council.longitude,
+        })
+    return Snapshot(
+        version=version,
+        entries=entries,
+        per_departement=Counter(e["departement"] for e in entries),
+        per_region=Counter(e["region"] for e in entries),
+    )
+
+
+def get_snapshot(request):
+    root = request.root
+    version = root.directory_version()
+    key = (root._p_jar.db().database_name if root._p_jar else "", id(root._p_jar.db()) if root._p_jar else 0)
+    snapshot = _cache.get(key)
+    if snapshot is None or snapshot.version != version:
+        with _lock:
+            snapshot = _cache.get(key)
+            if snapshot is None or snapshot.version != version:
+                snapshot = _build(root, version)
+                _cache[key] = snapshot
+    return snapshot

@@ -1,0 +1,90 @@
+"""First start: create the site, load the demo directory, create the first animator."""
+import atexit
+import logging
+import secrets
+import sys
+
+import transaction
+from transaction.interfaces import NoTransaction
+from pyramid.threadlocal import manager
+from pyramid.settings import asbool
+
+from ..geography import get_geography
+from .root import create_site
+from .users import User
+
+log = logging.getLogger(__name__)
+
+
+def ensure_site(registry, out=sys.stderr):
+    """Create the site in an empty database; a database that has one is left as it is."""
+    from . import APP_KEY
+
+    db = registry._zodb_databases[""]
+    # FileStorage writes its index only on a clean close; without it the next start is slow.
+    atexit.register(close_database, db)
+    settings = registry.settings
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    manager.push({"registry": registry, "request": None})
+    try:
+        tm.begin()
+        zodb_root = conn.root()
+        if APP_KEY in zodb_root:
+            tm.abort()
+            return
+        root = create_site(get_geography())
+        zodb_root[APP_KEY] = root
+        if asbool(settings.get("conseils.load_demo", True)):
+            from ..importer import import_demo_directory
+
+            summary = import_demo_directory(root)
+            print(f"Annuaire de démonstration chargé : {summary}", file=out)
+        create_first_animator(root, settings, out)
+        tm.commit()
+    finally:
+        if in_transaction(tm):
+            tm.abort()
+        manager.pop()
+        conn.close()
+
+
+def in_transaction(tm):
+    try:
+        tm.get()
+    except NoTransaction:
+        return False
+    return True
+
+
+def close_database(db):
+    """Close cleanly even when pooled connections use explicit transaction managers,
+    which ZODB's close would otherwise trip over (it aborts a transaction that was never begun)."""
+    def detach_idle_manager(conn):
+        tm = conn.transaction_manager
+        if tm is not None and getattr(tm, "explicit", False) and not in_transaction(tm):
+            conn.transaction_manager = None
+
+    if getattr(db, "storage", None) is None:
+        return
+    db._connectionMap(detach_idle_manager)
+    db.close()
+
+
+def create_first_animator(root, settings, out):
+    from ..security.passwords import hash_password
+
+    email = settings.get("conseils.admin_email") or "animateur@conseils-citoyens.localhost"
+    password = settings.get("conseils.admin_password")
+    generated = not password
+    if generated:
+        password = secrets.token_urlsafe(12)
+    user = User(email, "Animateur", "Plate-forme", hash_password(password),
+                roles=("animateur",), state="active")
+    root.users.add_user(user)
+    if generated:
+        print(f"Compte animateur créé : {email} / mot de passe : {password}", file=out)
+        print("(ce mot de passe ne sera plus affiché ; notez-le)", file=out)
+    else:
+        print(f"Compte animateur créé : {email} (mot de passe des réglages)", file=out)
+    return user

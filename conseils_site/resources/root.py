@@ -1,0 +1,46 @@
+"""The site root and its first-start creation."""
+from BTrees.Length import Length
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
+
+from .folder import Folder
+from .territory import Territories, Territory
+from .users import Users
+
+
+class SiteRoot(Folder):
+    title = "Conseils citoyens"
+    __acl__ = [
+        (Allow, "role:animateur", ALL_PERMISSIONS),
+        (Allow, Everyone, "view"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        # Bumped by every change of a council: the open-data files and the map are cached on it.
+        # A Length resolves concurrent bumps instead of raising ConflictError.
+        self.directory_version = Length()
+
+    @property
+    def territoires(self):
+        return self["territoires"]
+
+    @property
+    def users(self):
+        return self["utilisateurs"]
+
+
+def create_site(geography):
+    """A new, empty site: the territory tree of the geography, no councils, no users."""
+    from ..catalog import Catalog
+
+    root = SiteRoot()
+    root.catalog = Catalog()
+    root.add("territoires", Territories(), send_events=False)
+    root.add("utilisateurs", Users(), send_events=False)
+    territories = root.territoires
+    for region in sorted(geography.regions.values(), key=lambda r: r.name):
+        territories.add_region(Territory("region", region.code, region.name))
+    for dep in sorted(geography.departements.values(), key=lambda d: d.code):
+        region = territories.by_code(dep.region_code)
+        territories.add_departement(region, Territory("departement", dep.code, dep.name))
+    return root

@@ -1,0 +1,112 @@
+"""Régions, départements and the councils they hold."""
+import datetime
+
+from BTrees.OOBTree import OOBTree
+
+from .folder import Folder, new_id
+
+
+class Territories(Folder):
+    """/territoires: the régions, named by slug."""
+
+    title = "Territoires"
+
+    def __init__(self):
+        super().__init__()
+        self._codes = OOBTree()  # INSEE code of a région or département -> its Territory
+        self._councils = OOBTree()  # directory code of a council -> the council
+
+    def council_by_code(self, code):
+        return self._councils.get(code)
+
+    def add_council(self, council):
+        """Place a council in its département's folder; its code is unique nationwide."""
+        if council.code in self._councils:
+            raise KeyError(f"council {council.code} exists")
+        departement = self.by_code(council.departement_code)
+        departement.add(departement.unique_name(council.title), council)
+        self._councils[council.code] = council
+        return council
+
+    def move_council(self, council):
+        """After a change of commune: follow it to its new département, content included."""
+        target = self.by_code(council.departement_code)
+        if council.__parent__ is target:
+            return council
+        council.__parent__.remove(council.__name__)
+        target.add(target.unique_name(council.title), council)
+        return council
+
+    def by_code(self, code):
+        return self._codes.get(code)
+
+    def add_region(self, region):
+        self.add(self.unique_name(region.title), region)
+        self._codes[region.code] = region
+        return region
+
+    def add_departement(self, region, departement):
+        region.add(region.unique_name(departement.title), departement)
+        self._codes[departement.code] = departement
+        return departement
+
+
+class Territory(Folder):
+    """A région (holding départements) or a département (holding councils)."""
+
+    def __init__(self, kind, code, title):
+        super().__init__()
+        if kind not in ("region", "departement"):
+            raise ValueError(kind)
+        self.id = new_id()
+        self.kind = kind
+        self.code = code
+        self.title = title
+
+    @property
+    def is_region(self):
+        return self.kind == "region"
+
+
+class Council(Folder):
+    """A conseil citoyen: its fiche, and (later) its members' content."""
+
+    kind = "council"
+    demo = False
+    description = ""
+    email = ""
+    phone = ""
+    website = ""
+    qpv_code = ""
+
+    def __init__(self, code, title, commune, latitude, longitude):
+        super().__init__()
+        self.id = new_id()
+        self.code = code
+        self.title = title
+        self.set_commune(commune)
+        self.latitude = latitude
+        self.longitude = longitude
+        self.created = self.modified = datetime.datetime.now(datetime.timezone.utc)
+
+    def set_commune(self, commune):
+        """Copy what pages show of the commune, so a page needs no geography lookup."""
+        from ..geography import get_geography
+
+        geo = get_geography()
+        self.commune_code = commune.code
+        self.commune_name = commune.name
+        self.postcodes = tuple(commune.postcodes)
+        self.departement_code = commune.departement_code
+        self.region_code = commune.region_code
+        epci = geo.epcis.get(commune.epci_code) if commune.epci_code else None
+        self.epci_code = epci.code if epci else ""
+        self.epci_name = epci.name if epci else ""
+
+    @property
+    def departement(self):
+        return self.__parent__
+
+    @property
+    def fiche_is_empty(self):
+        return not (self.description or self.email or self.phone or self.website)

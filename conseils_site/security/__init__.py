@@ -1,0 +1,72 @@
+"""One security policy: identity from the signed session, principals computed once per request."""
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.session import SignedCookieSessionFactory
+from pyramid.settings import asbool
+
+SESSION_USER_KEY = "uid"
+
+
+def get_user(request):
+    user_id = request.session.get(SESSION_USER_KEY)
+    if not user_id:
+        return None
+    users = request.root.get("utilisateurs") if request.root is not None else None
+    return users.get(user_id) if users is not None else None
+
+
+def compute_principals(user):
+    """Everything a user is known as; an account not validated gets no councillor principal."""
+    principals = [Everyone]
+    if user is None:
+        return principals
+    principals += [Authenticated, f"user:{user.id}"]
+    if user.is_active:
+        principals += [f"role:{role}" for role in user.roles]
+    return principals
+
+
+def get_principals(request):
+    return compute_principals(request.user)
+
+
+class SecurityPolicy:
+    def __init__(self):
+        self.acl = ACLHelper()
+
+    def identity(self, request):
+        return request.user
+
+    def authenticated_userid(self, request):
+        user = request.user
+        return user.id if user is not None else None
+
+    def permits(self, request, context, permission):
+        return self.acl.permits(context, request.principals, permission)
+
+    def remember(self, request, userid, **kw):
+        request.session.invalidate()
+        request.session[SESSION_USER_KEY] = userid
+        return []
+
+    def forget(self, request, **kw):
+        request.session.invalidate()
+        return []
+
+
+def includeme(config):
+    settings = config.get_settings()
+    secret = settings.get("conseils.session_secret")
+    if not secret:
+        raise ValueError("conseils.session_secret must be set (production: from the environment)")
+    config.set_session_factory(SignedCookieSessionFactory(
+        secret,
+        cookie_name="conseils_session",
+        httponly=True,
+        samesite="Lax",
+        secure=asbool(settings.get("conseils.secure_cookies", False)),
+        timeout=60 * 60 * 24 * 14,
+        reissue_time=60 * 60,
+    ))
+    config.add_request_method(get_user, "user", reify=True)
+    config.add_request_method(get_principals, "principals", reify=True)
+    config.set_security_policy(SecurityPolicy())

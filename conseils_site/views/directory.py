@@ -1,0 +1,64 @@
+"""Territory and council pages, and the open-data files of the directory."""
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ..catalog.queries import councils_query, page_number, paginate
+from ..directory import get_snapshot
+from ..resources import Council, SiteRoot, Territories, Territory
+
+
+@view_config(context=Territories, renderer="conseils_site:templates/territories.pt")
+def territories_view(context, request):
+    snapshot = get_snapshot(request)
+    regions = sorted(context.values(), key=lambda r: r.title)
+    return {"title": "Les conseils par territoire", "regions": regions,
+            "counts": snapshot.per_region}
+
+
+@view_config(context=Territory, renderer="conseils_site:templates/territory.pt")
+def territory_view(context, request):
+    snapshot = get_snapshot(request)
+    if context.is_region:
+        departements = sorted(context.values(), key=lambda d: d.code)
+        return {"title": context.title, "departements": departements,
+                "counts": snapshot.per_departement, "page": None, "query_prefix": ""}
+    catalog = request.root.catalog
+    page = paginate(catalog, request, councils_query(catalog, departement=context.code),
+                    "sort_commune", number=page_number(request))
+    return {"title": f"{context.title} ({context.code})", "departements": None, "counts": None,
+            "page": page, "query_prefix": ""}
+
+
+@view_config(context=Council, renderer="conseils_site:templates/council.pt", permission="view")
+def council_view(context, request):
+    departement = context.__parent__
+    return {"title": context.title, "council": context, "departement": departement,
+            "region": departement.__parent__}
+
+
+def _open_data(request, fmt, content_type, body_of):
+    snapshot = get_snapshot(request)
+    response = Response(content_type=content_type, charset="utf-8")
+    response.etag = snapshot.etag(fmt)
+    response.cache_control = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.if_none_match and response.etag in request.if_none_match:
+        response.status = 304
+        del response.content_type
+        return response
+    response.body = body_of(snapshot, request.application_url)
+    response.conditional_response = True
+    return response
+
+
+@view_config(context=SiteRoot, name="conseils.geojson")
+def geojson_view(request):
+    return _open_data(request, "geojson", "application/geo+json",
+                      lambda s, base: s.geojson(base))
+
+
+@view_config(context=SiteRoot, name="conseils.csv")
+def csv_view(request):
+    response = _open_data(request, "csv", "text/csv", lambda s, base: s.csv(base))
+    response.content_disposition = 'attachment; filename="conseils-citoyens.csv"'
+    return response

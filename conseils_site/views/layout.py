@@ -1,0 +1,40 @@
+"""What every page's layout needs, given to templates as `site`."""
+from pyramid.events import BeforeRender, subscriber
+
+from ..geography import get_geography
+
+MAIN_NAV = (
+    ("carte", "Carte"),
+    ("conseils", "Conseils"),
+    ("actualites", "Actualités"),
+    ("ressources", "Ressources"),
+)
+
+
+class SiteInfo:
+    def __init__(self, request):
+        self.request = request
+        settings = request.registry.settings
+        self.name = settings.get("conseils.site_name", "Conseils citoyens")
+        self.tiles_url = settings.get("conseils.tiles_url", "")
+        self.tiles_attribution = settings.get("conseils.tiles_attribution", "")
+
+    def static(self, path):
+        return self.request.static_path(f"conseils_site:static/{path}")
+
+    def nav(self):
+        current = self.request.path.strip("/").split("/")[0]
+        return [(f"/{name}", label, name == current) for name, label in MAIN_NAV]
+
+    def regions(self):
+        return sorted(get_geography().regions.values(), key=lambda r: r.name)
+
+    def departements(self):
+        return sorted(get_geography().departements.values(), key=lambda d: d.code)
+
+
+@subscriber(BeforeRender)
+def add_site_info(event):
+    request = event.get("request")
+    if request is not None and "site" not in event:
+        event["site"] = SiteInfo(request)

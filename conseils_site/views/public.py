@@ -1,0 +1,73 @@
+"""Home, map, directory search, and the sections later issues fill."""
+from urllib.parse import urlencode
+
+from pyramid.view import view_config
+
+from ..catalog.queries import councils_query, page_number, paginate
+from ..directory import get_snapshot
+from ..geography import get_geography
+from ..resources import SiteRoot
+
+
+@view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt")
+def home(request):
+    snapshot = get_snapshot(request)
+    return {"title": "Accueil", "council_count": len(snapshot.entries)}
+
+
+@view_config(context=SiteRoot, name="carte", renderer="conseils_site:templates/carte.pt")
+def carte(request):
+    geo = get_geography()
+    snapshot = get_snapshot(request)
+    departement = geo.departements.get(request.params.get("departement", ""))
+    region = geo.regions.get(request.params.get("region", ""))
+    if departement is not None:
+        region = geo.regions.get(departement.region_code)
+    departements = sorted(
+        (d for d in geo.departements.values() if region is None or d.region_code == region.code),
+        key=lambda d: d.code,
+    )
+    return {
+        "title": "Carte des conseils citoyens",
+        "region": region,
+        "departement": departement,
+        "departements": departements,
+        "snapshot": snapshot,
+        "councils": snapshot.in_departement(departement.code) if departement else [],
+        "territory_url": territory_url(request),
+    }
+
+
+def territory_url(request):
+    """Address of a région or département page from its INSEE code."""
+    territories = request.root.territoires
+
+    def url(code):
+        territory = territories.by_code(code)
+        return request.resource_path(territory) if territory is not None else None
+
+    return url
+
+
+@view_config(context=SiteRoot, name="conseils", renderer="conseils_site:templates/conseils.pt")
+def conseils(request):
+    q = request.params.get("q", "").strip()[:200]
+    catalog = request.root.catalog
+    page = paginate(catalog, request, councils_query(catalog, text=q), "sort_commune",
+                    number=page_number(request))
+    return {"title": f"Recherche « {q} »" if q else "Tous les conseils", "q": q, "page": page,
+            "query_prefix": urlencode({"q": q}) + "&" if q else ""}
+
+
+@view_config(context=SiteRoot, name="actualites", renderer="conseils_site:templates/section.pt")
+def actualites(request):
+    return {"title": "Actualités",
+            "text": "Les actualités des conseils citoyens, publiées par les animateurs de la "
+                    "plate-forme, paraîtront ici. Aucune actualité n'est encore publiée."}
+
+
+@view_config(context=SiteRoot, name="ressources", renderer="conseils_site:templates/section.pt")
+def ressources(request):
+    return {"title": "Ressources",
+            "text": "La boîte à outils des animateurs et les publications des conseils "
+                    "paraîtront ici. Aucune ressource n'est encore publiée."}
