@@ -2,7 +2,9 @@
 import atexit
 import logging
 import secrets
+import signal
 import sys
+import threading
 
 import transaction
 from transaction.interfaces import NoTransaction
@@ -16,13 +18,15 @@ from .users import User
 log = logging.getLogger(__name__)
 
 
-def ensure_site(registry, out=sys.stderr):
+def ensure_site(registry, out=None):
     """Create the site in an empty database; a database that has one is left as it is."""
+    out = out or sys.stderr
     from . import APP_KEY
 
     db = registry._zodb_databases[""]
     # FileStorage writes its index only on a clean close; without it the next start is slow.
     atexit.register(close_database, db)
+    exit_cleanly_on_sigterm()
     settings = registry.settings
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
@@ -47,6 +51,13 @@ def ensure_site(registry, out=sys.stderr):
             tm.abort()
         manager.pop()
         conn.close()
+
+
+def exit_cleanly_on_sigterm():
+    """A service manager stops us with SIGTERM, which by default skips atexit (and the index)."""
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
 
 def in_transaction(tm):

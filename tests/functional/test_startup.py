@@ -1,0 +1,105 @@
+"""First start creates the site once; later starts keep it; SIGTERM closes the database cleanly."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import webtest
+
+from conseils_site import main
+from conseils_site.resources.bootstrap import close_database
+
+SETTINGS = {
+    "conseils.session_secret": "s",
+    "conseils.load_demo": "false",
+}
+
+
+def _app(tmp_path, **extra):
+    settings = dict(SETTINGS, **extra)
+    settings["zodbconn.uri"] = f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs"
+    return main({}, **settings)
+
+
+def test_first_start_prints_generated_password_once_and_second_start_keeps_everything(tmp_path, capsys):
+    app = _app(tmp_path)
+    first = capsys.readouterr().err
+    assert "Compte animateur créé : animateur@conseils-citoyens.localhost / mot de passe : " in first
+    password = first.split("mot de passe : ")[1].split()[0]
+    assert len(password) >= 12
+    with app.registry._zodb_databases[""].transaction() as conn:
+        root = conn.root()["conseils_site"]
+        user = root.users.find_by_email("animateur@conseils-citoyens.localhost")
+        from conseils_site.security.passwords import check_password
+        assert check_password(user.password_hash, password)
+        assert user.roles == ("animateur",) and user.is_active
+        root.title_marker = "gardé"
+    close_database(app.registry._zodb_databases[""])
+
+    again = _app(tmp_path)
+    assert "Compte animateur" not in capsys.readouterr().err
+    with again.registry._zodb_databases[""].transaction() as conn:
+        root = conn.root()["conseils_site"]
+        assert root.title_marker == "gardé"
+        assert len(root.users) == 1
+    close_database(again.registry._zodb_databases[""])
+
+
+def test_admin_account_from_settings(tmp_path, capsys):
+    app = _app(tmp_path, **{"conseils.admin_email": "Anim@Example.org",
+                            "conseils.admin_password": "un-mot-de-passe-long"})
+    assert "mot de passe des réglages" in capsys.readouterr().err
+    with app.registry._zodb_databases[""].transaction() as conn:
+        assert conn.root()["conseils_site"].users.find_by_email("anim@example.org") is not None
+    close_database(app.registry._zodb_databases[""])
+
+
+def test_demo_directory_is_loaded_on_first_start(demo):
+    assert "Conseil citoyen" in demo.get("/conseils").text
+    assert "1514 conseil(s)" in demo.get("/conseils").text
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sigterm_closes_the_filestorage_cleanly(tmp_path):
+    """Without a clean close FileStorage has no index and the next start rebuilds it."""
+    port = _free_port()
+    ini = tmp_path / "srv.ini"
+    ini.write_text(f"""
+[app:main]
+use = egg:conseils_site
+zodbconn.uri = file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
+conseils.session_secret = s
+conseils.load_demo = false
+conseils.admin_password = un-mot-de-passe-long
+[server:main]
+use = egg:waitress#main
+listen = 127.0.0.1:{port}
+""")
+    pserve = os.path.join(os.path.dirname(sys.executable), "pserve")
+    proc = subprocess.Popen([pserve, str(ini)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/conseils", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    pytest.fail("the server did not start")
+                time.sleep(0.2)
+        (tmp_path / "Data.fs.index").unlink(missing_ok=True)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (tmp_path / "Data.fs.index").stat().st_size > 100
