@@ -17,7 +17,11 @@ from .lexicon import FoldingSplitter
 
 def make_indexes():
     indexes = IndexSet()
+    indexes["id"] = FieldIndex(d.stable_id)
     indexes["kind"] = FieldIndex(d.kind)
+    indexes["state"] = FieldIndex(d.state)
+    indexes["councils"] = KeywordIndex(d.councils)
+    indexes["created"] = FieldIndex(d.created)
     indexes["allowed"] = KeywordIndex(d.allowed)
     indexes["territories"] = KeywordIndex(d.territories)
     indexes["sort_title"] = FieldIndex(d.sort_title)
@@ -56,6 +60,22 @@ class Catalog(Persistent):
 
     def get(self, docid):
         return self.objects.get(docid)
+
+    def by_id(self, stable_id):
+        """The object with this stable id (councils, groups, users…), or None."""
+        for docid in self.indexes["id"].applyEq(stable_id):
+            return self.objects.get(docid)
+        return None
+
+    def ensure_indexes(self):
+        """Add the indexes a newer version of the code defines, filled from the objects we have."""
+        wanted = make_indexes()
+        added = [name for name in wanted if name not in self.indexes]
+        for name in added:
+            self.indexes[name] = wanted[name]
+            for docid, obj in self.objects.items():
+                self.indexes[name].index_doc(docid, obj)
+        return added
 
     def _new_docid(self):
         # Random ids spread writers over buckets, so two concurrent adds seldom conflict.

@@ -10,6 +10,28 @@ def kind(obj, default):
     return getattr(obj, "kind", default)
 
 
+def stable_id(obj, default):
+    return getattr(obj, "id", None) or default
+
+
+def state(obj, default):
+    return getattr(obj, "state", None) or default
+
+
+def councils(obj, default):
+    """The councils an object belongs to: a user's councils, a content's owner."""
+    ids = getattr(obj, "council_ids", None)
+    if ids is not None and getattr(obj, "kind", None) != "group":
+        return list(ids) or default
+    owner = getattr(obj, "council_id", None)
+    return [owner] if owner else default
+
+
+def created(obj, default):
+    value = getattr(obj, "created", None)
+    return value.timestamp() if value is not None else default
+
+
 def allowed(obj, default):
     """The principals allowed to view: a permission-filtered query is then an index intersection."""
     if kind(obj, None) is None:

@@ -35,7 +35,19 @@ def on_will_be_removed(event):
             catalog.unindex(obj)
 
 
+def on_acl_modified(event):
+    """Who may view changed here: the allowed index of this object and all below it follows."""
+    catalog = _catalog(event)
+    if catalog is not None:
+        for obj in walk(event.object):
+            if _indexable(obj):
+                catalog.index(obj)
+
+
 def includeme(config):
+    from ..security.roles import ACLModified
+
+    config.add_subscriber(on_acl_modified, ACLModified)
     config.add_subscriber(on_added, ObjectAdded)
     config.add_subscriber(on_modified, ObjectModified)
     config.add_subscriber(on_will_be_removed, ObjectWillBeRemoved)

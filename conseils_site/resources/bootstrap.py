@@ -35,7 +35,8 @@ def ensure_site(registry, out=None):
         tm.begin()
         zodb_root = conn.root()
         if APP_KEY in zodb_root:
-            tm.abort()
+            upgrade_site(zodb_root[APP_KEY], out)
+            tm.commit()
             return
         root = create_site(get_geography())
         zodb_root[APP_KEY] = root
@@ -80,6 +81,20 @@ def close_database(db):
         return
     db._connectionMap(detach_idle_manager)
     db.close()
+
+
+def upgrade_site(root, out):
+    """Bring a site made by older code up to the current shape (indexes, top folders)."""
+    from .groups import WorkingGroups
+
+    if "groupes" not in root:
+        root.add("groupes", WorkingGroups(), send_events=False)
+    if not hasattr(root, "audit"):
+        from ..security.audit import AuditLog
+        root.audit = AuditLog()
+    added = root.catalog.ensure_indexes()
+    if added:
+        print(f"Index ajoutés au catalogue : {', '.join(added)}", file=out)
 
 
 def create_first_animator(root, settings, out):

@@ -22,6 +22,16 @@ class Folder(Persistent):
         self.data = OOBTree()
         self._count = Length()  # len() of a BTree walks it
 
+    @property
+    def __acl__(self):
+        """Roles granted here (data) first, then what this kind of object allows (code)."""
+        from ..security.roles import local_role_aces
+
+        return local_role_aces(self) + self.base_acl()
+
+    def base_acl(self):
+        return []
+
     def __getitem__(self, name):
         return self.data[name]
 

@@ -4,15 +4,15 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from .folder import Folder
 from .territory import Territories, Territory
+from .groups import WorkingGroups
 from .users import Users
 
 
 class SiteRoot(Folder):
     title = "Conseils citoyens"
-    __acl__ = [
-        (Allow, "role:animateur", ALL_PERMISSIONS),
-        (Allow, Everyone, "view"),
-    ]
+
+    def base_acl(self):
+        return [(Allow, "role:animateur", ALL_PERMISSIONS), (Allow, Everyone, "view")]
 
     def __init__(self):
         super().__init__()
@@ -28,15 +28,22 @@ class SiteRoot(Folder):
     def users(self):
         return self["utilisateurs"]
 
+    @property
+    def groups(self):
+        return self["groupes"]
+
 
 def create_site(geography):
     """A new, empty site: the territory tree of the geography, no councils, no users."""
     from ..catalog import Catalog
+    from ..security.audit import AuditLog
 
     root = SiteRoot()
     root.catalog = Catalog()
     root.add("territoires", Territories(), send_events=False)
     root.add("utilisateurs", Users(), send_events=False)
+    root.add("groupes", WorkingGroups(), send_events=False)
+    root.audit = AuditLog()
     territories = root.territoires
     for region in sorted(geography.regions.values(), key=lambda r: r.name):
         territories.add_region(Territory("region", region.code, region.name))

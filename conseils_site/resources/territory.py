@@ -2,6 +2,7 @@
 import datetime
 
 from BTrees.OOBTree import OOBTree
+from pyramid.authorization import Allow
 
 from .folder import Folder, new_id
 
@@ -73,6 +74,7 @@ class Council(Folder):
 
     kind = "council"
     demo = False
+    group_ids = ()
     description = ""
     email = ""
     phone = ""
@@ -102,6 +104,10 @@ class Council(Folder):
         epci = geo.epcis.get(commune.epci_code) if commune.epci_code else None
         self.epci_code = epci.code if epci else ""
         self.epci_name = epci.name if epci else ""
+
+    def base_acl(self):
+        """Validated members of the council update its fiche, publish, and validate newcomers."""
+        return [(Allow, f"council:{self.id}", ("edit", "create", "validate"))]
 
     @property
     def departement(self):

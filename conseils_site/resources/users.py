@@ -1,17 +1,30 @@
-"""Nominative accounts."""
+"""Nominative accounts: one person, one account, validated by a person before it counts."""
 import datetime
 
 from BTrees.OOBTree import OOBTree
+from persistent.mapping import PersistentMapping
 from pyramid.authorization import DENY_ALL, Allow, ALL_PERMISSIONS
 
 from .folder import Folder, new_id
 
+# unverified: email not confirmed yet; pending: waiting for a validator; active: a councillor.
+STATES = ("unverified", "pending", "active", "refused", "disabled")
+STATE_LABELS = {
+    "unverified": "adresse à confirmer",
+    "pending": "en attente de validation",
+    "active": "validé",
+    "refused": "refusé",
+    "disabled": "désactivé",
+}
+
 
 class Users(Folder):
-    """/utilisateurs: accounts by id, with an email index (one person, one account)."""
+    """/utilisateurs: accounts by id, with an email index."""
 
     title = "Utilisateurs"
-    __acl__ = [(Allow, "role:animateur", ALL_PERMISSIONS), DENY_ALL]
+
+    def base_acl(self):
+        return [(Allow, "role:animateur", ALL_PERMISSIONS), DENY_ALL]
 
     def __init__(self):
         super().__init__()
@@ -25,6 +38,18 @@ class Users(Folder):
         self.by_email[email] = user.id
         return user
 
+    def change_email(self, user, new_email):
+        new_email = normalize_email(new_email)
+        if new_email in self.by_email:
+            raise KeyError(f"{new_email} already has an account")
+        del self.by_email[user.email]
+        user.email = new_email
+        self.by_email[new_email] = user.id
+
+    def remove_user(self, user):
+        self.by_email.pop(user.email, None)
+        self.remove(user.id)
+
     def find_by_email(self, email):
         user_id = self.by_email.get(normalize_email(email))
         return self.get(user_id) if user_id else None
@@ -34,14 +59,30 @@ def normalize_email(email):
     return (email or "").strip().lower()
 
 
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 class User(Folder):
-    """An account; its state says whether it is a councillor yet."""
+    """An account. `council_ids` are the councils it belongs to; they count once it is active."""
 
     kind = "user"
-    STATES = ("unverified", "pending", "active", "refused", "disabled")
+    mobile = ""
+    role_in_council = ""
+    newsletter = False
+    sms_alerts = False
+    terms_accepted_at = None
+    confirmed_at = None
+    decided_at = None
+    decided_by = None
+    decision_message = ""
+    reminded = ()
 
-    def __init__(self, email, first_name, last_name, password_hash, roles=(), state="unverified"):
+    def __init__(self, email, first_name, last_name, password_hash, roles=(), state="unverified",
+                 council_ids=()):
         super().__init__()
+        if state not in STATES:
+            raise ValueError(state)
         self.id = new_id()
         self.email = normalize_email(email)
         self.first_name = first_name
@@ -49,7 +90,12 @@ class User(Folder):
         self.password_hash = password_hash
         self.roles = tuple(roles)
         self.state = state
-        self.created = datetime.datetime.now(datetime.timezone.utc)
+        self.council_ids = tuple(council_ids)
+        self.tokens = PersistentMapping()
+        self.created = now()
+
+    def base_acl(self):
+        return [(Allow, f"user:{self.id}", ("view", "edit"))]
 
     @property
     def title(self):
@@ -58,3 +104,11 @@ class User(Folder):
     @property
     def is_active(self):
         return self.state == "active"
+
+    @property
+    def state_label(self):
+        return STATE_LABELS[self.state]
+
+    @property
+    def is_animator(self):
+        return "animateur" in self.roles

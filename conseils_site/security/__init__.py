@@ -1,12 +1,17 @@
 """One security policy: identity from the signed session, principals computed once per request."""
-from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.authorization import ACLHelper
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.settings import asbool
 
+from .principals import compute_principals
+
 SESSION_USER_KEY = "uid"
+SESSION_COOKIE = "conseils_session"
 
 
 def get_user(request):
+    if SESSION_COOKIE not in request.cookies:
+        return None  # no session: do not create one (anonymous pages stay cookie-free)
     user_id = request.session.get(SESSION_USER_KEY)
     if not user_id:
         return None
@@ -14,19 +19,9 @@ def get_user(request):
     return users.get(user_id) if users is not None else None
 
 
-def compute_principals(user):
-    """Everything a user is known as; an account not validated gets no councillor principal."""
-    principals = [Everyone]
-    if user is None:
-        return principals
-    principals += [Authenticated, f"user:{user.id}"]
-    if user.is_active:
-        principals += [f"role:{role}" for role in user.roles]
-    return principals
-
-
 def get_principals(request):
-    return compute_principals(request.user)
+    root = request.root if request.user is not None else None
+    return compute_principals(request.user, getattr(root, "catalog", None))
 
 
 class SecurityPolicy:
@@ -60,7 +55,7 @@ def includeme(config):
         raise ValueError("conseils.session_secret must be set (production: from the environment)")
     config.set_session_factory(SignedCookieSessionFactory(
         secret,
-        cookie_name="conseils_session",
+        cookie_name=SESSION_COOKIE,
         httponly=True,
         samesite="Lax",
         secure=asbool(settings.get("conseils.secure_cookies", False)),
