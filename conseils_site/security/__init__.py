@@ -62,6 +62,8 @@ def includeme(config):
         timeout=60 * 60 * 24 * 14,
         reissue_time=60 * 60,
     ))
+    config.set_default_csrf_options(require_csrf=True, token="csrf_token", header="X-CSRF-Token")
+    config.add_tween("conseils_site.security.headers.security_headers_tween_factory")
     config.add_request_method(get_user, "user", reify=True)
     config.add_request_method(get_principals, "principals", reify=True)
     config.set_security_policy(SecurityPolicy())

@@ -1,6 +1,7 @@
 """French error pages in the layout."""
 import logging
 
+from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -20,6 +21,15 @@ def forbidden(request):
     request.response.status = 403
     return {"title": "Accès réservé", "code": 403,
             "message": "Cette page est réservée. Connectez-vous avec un compte qui y a accès."}
+
+
+@exception_view_config(BadCSRFToken, renderer="conseils_site:templates/error.pt")
+def bad_csrf(request):
+    request.response.status = 400
+    return {"title": "Formulaire expiré", "code": 400,
+            "message": "Ce formulaire a expiré ou ne vient pas de ce site, il n'a donc pas été "
+                       "enregistré. Revenez à la page précédente, rechargez-la, puis envoyez-le "
+                       "à nouveau."}
 
 
 @exception_view_config(Exception, renderer="conseils_site:templates/error.pt")

@@ -19,6 +19,21 @@ class SiteInfo:
         self.tiles_url = settings.get("conseils.tiles_url", "")
         self.tiles_attribution = settings.get("conseils.tiles_attribution", "")
 
+    @property
+    def user(self):
+        return getattr(self.request, "user", None)
+
+    @property
+    def is_animator(self):
+        return "role:animateur" in self.request.principals
+
+    def flash(self):
+        from ..security import SESSION_COOKIE
+
+        if SESSION_COOKIE not in self.request.cookies:
+            return []
+        return self.request.session.pop_flash()
+
     def static(self, path):
         return self.request.static_path(f"conseils_site:static/{path}")
 
