@@ -4,7 +4,9 @@ from pyramid.traversal import find_root
 from pyramid_zodbconn import get_connection
 
 from .events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
+from .admin import Admin
 from .folder import Folder, new_id
+from .groups import GroupRequest, WorkingGroup, WorkingGroups
 from .root import SiteRoot, create_site
 from .territory import Council, Territories, Territory
 from .users import User, Users
@@ -12,7 +14,7 @@ from .users import User, Users
 APP_KEY = "conseils_site"
 
 __all__ = [
-    "APP_KEY", "Council", "Folder", "SiteRoot", "Territories", "Territory", "User", "Users",
+    "APP_KEY", "Admin", "Council", "GroupRequest", "WorkingGroup", "WorkingGroups", "Folder", "SiteRoot", "Territories", "Territory", "User", "Users",
     "create_site", "new_id", "root_factory",
 ]
 

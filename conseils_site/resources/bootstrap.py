@@ -89,6 +89,9 @@ def upgrade_site(root, out):
 
     if "groupes" not in root:
         root.add("groupes", WorkingGroups(), send_events=False)
+    if "admin" not in root:
+        from .admin import Admin
+        root.add("admin", Admin(), send_events=False)
     if not hasattr(root, "audit"):
         from ..security.audit import AuditLog
         root.audit = AuditLog()

@@ -17,6 +17,10 @@ class WorkingGroups(Folder):
 
     title = "Groupes de travail"
 
+    def base_acl(self):
+        from pyramid.authorization import Allow
+        return [(Allow, "role:conseiller", "request_group")]
+
     def __init__(self):
         super().__init__()
         self.requests = Folder()
@@ -50,6 +54,10 @@ class GroupRequest(Folder):
 
     kind = "group_request"
     state = "pending"
+
+    def base_acl(self):
+        from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
+        return [(Allow, "role:animateur", ALL_PERMISSIONS), DENY_ALL]
 
     def __init__(self, title, scale, territory_label, councils_text, message, author_id):
         super().__init__()
