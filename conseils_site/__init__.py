@@ -12,6 +12,7 @@ def main(global_config, **settings):
     config.include("pyramid_zodbconn")
     config.include(".security")
     config.include(".forms")
+    config.include(".notify.mail")
     config.include(".catalog")
     config.include(".resources")
     config.include(".views")

@@ -1,4 +1,6 @@
 """Shared fixtures: apps built from settings on in-memory ZODB, and a full demo site reused."""
+import tempfile
+
 import pytest
 import webtest
 
@@ -14,6 +16,8 @@ BASE_SETTINGS = {
     "conseils.admin_password": "mot-de-passe-animateur",
     "conseils.tiles_url": "http://127.0.0.1:9/{z}/{x}/{y}.png",
     "conseils.tiles_attribution": "Fond de test",
+    # A queue no test reads unless it sets its own: nothing ever lands in the checkout's var/.
+    "mail.queue_path": tempfile.mkdtemp(prefix="conseils-mail-"),
 }
 
 

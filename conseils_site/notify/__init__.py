@@ -1,0 +1,1 @@
+"""Notifications: mail queued at commit time, delivered by console scripts."""
