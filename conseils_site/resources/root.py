@@ -50,6 +50,6 @@ def create_site(geography):
     for region in sorted(geography.regions.values(), key=lambda r: r.name):
         territories.add_region(Territory("region", region.code, region.name))
     for dep in sorted(geography.departements.values(), key=lambda d: d.code):
-        region = territories.by_code(dep.region_code)
+        region = territories.region(dep.region_code)
         territories.add_departement(region, Territory("departement", dep.code, dep.name))
     return root

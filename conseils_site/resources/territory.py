@@ -14,7 +14,9 @@ class Territories(Folder):
 
     def __init__(self):
         super().__init__()
-        self._codes = OOBTree()  # INSEE code of a région or département -> its Territory
+        # Région and département codes overlap ("32" is Hauts-de-France and the Gers): two maps.
+        self._regions = OOBTree()
+        self._departements = OOBTree()
         self._councils = OOBTree()  # directory code of a council -> the council
 
     def council_by_code(self, code):
@@ -24,31 +26,34 @@ class Territories(Folder):
         """Place a council in its département's folder; its code is unique nationwide."""
         if council.code in self._councils:
             raise KeyError(f"council {council.code} exists")
-        departement = self.by_code(council.departement_code)
+        departement = self.departement(council.departement_code)
         departement.add(departement.unique_name(council.title), council)
         self._councils[council.code] = council
         return council
 
     def move_council(self, council):
         """After a change of commune: follow it to its new département, content included."""
-        target = self.by_code(council.departement_code)
+        target = self.departement(council.departement_code)
         if council.__parent__ is target:
             return council
         council.__parent__.remove(council.__name__)
         target.add(target.unique_name(council.title), council)
         return council
 
-    def by_code(self, code):
-        return self._codes.get(code)
+    def region(self, code):
+        return self._regions.get(code)
+
+    def departement(self, code):
+        return self._departements.get(code)
 
     def add_region(self, region):
         self.add(self.unique_name(region.title), region)
-        self._codes[region.code] = region
+        self._regions[region.code] = region
         return region
 
     def add_departement(self, region, departement):
         region.add(region.unique_name(departement.title), departement)
-        self._codes[departement.code] = departement
+        self._departements[departement.code] = departement
         return departement
 
 

@@ -34,19 +34,7 @@ def carte(request):
         "departements": departements,
         "snapshot": snapshot,
         "councils": snapshot.in_departement(departement.code) if departement else [],
-        "territory_url": territory_url(request),
     }
-
-
-def territory_url(request):
-    """Address of a région or département page from its INSEE code."""
-    territories = request.root.territoires
-
-    def url(code):
-        territory = territories.by_code(code)
-        return request.resource_path(territory) if territory is not None else None
-
-    return url
 
 
 @view_config(context=SiteRoot, name="conseils", renderer="conseils_site:templates/conseils.pt")

@@ -33,3 +33,20 @@ def test_folder_counts_names_and_refuses_bad_names():
             folder.add(bad, Thing(), send_events=False)
     folder.remove("les-tilleuls", send_events=False)
     assert len(folder) == 1 and "les-tilleuls" not in folder
+
+
+def test_every_departement_sits_in_its_own_region():
+    """Région and département codes overlap (32 is both Hauts-de-France and the Gers)."""
+    from conseils_site.geography import get_geography
+    from conseils_site.resources.root import create_site
+
+    geo = get_geography()
+    root = create_site(geo)
+    territories = root.territoires
+    for dep in geo.departements.values():
+        territory = territories.departement(dep.code)
+        assert territory.__parent__ is territories.region(dep.region_code), dep.code
+        assert territory.__parent__.code == dep.region_code
+    assert territories.departement("80").__parent__.title == "Hauts-de-France"
+    assert len(territories.region("11")) == 8  # Île-de-France
+    assert len(territories) == len(geo.regions)

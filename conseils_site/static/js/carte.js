@@ -4,8 +4,18 @@
   var el = document.getElementById("carte");
   if (!el || !window.L) { return; }
   var data = el.dataset;
-  var map = L.map(el, { scrollWheelZoom: false, tap: true });
+  var map = L.map(el, { scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
   map.setView([46.6, 2.4], 5);
+  map.on("popupopen", function (event) {
+    var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", "Fermer"); close.setAttribute("title", "Fermer"); }
+  });
+  function popupOptions() {
+    // Keep the popup inside the map on a phone, clear of the zoom buttons.
+    return { maxWidth: Math.max(120, el.clientWidth - 110), autoPanPaddingTopLeft: L.point(50, 10),
+             autoPanPaddingBottomRight: L.point(10, 10) };
+  }
   if (data.tiles) {
     L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 18 }).addTo(map);
   }
@@ -40,7 +50,7 @@
         if (data.region && p.region !== data.region) { return; }
         var ll = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
         var marker = L.marker(ll, { title: p.nom, alt: p.nom });
-        marker.bindPopup(popup(p));
+        marker.bindPopup(popup(p), popupOptions());
         clusters.addLayer(marker);
         bounds.push(ll);
       });
