@@ -4,6 +4,7 @@ Built once per change of the directory (the root's `directory_version`) and per 
 then served from memory; every process rebuilds its own from the same database.
 """
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -59,6 +60,13 @@ class Snapshot:
                 writer.writerow([e["code"], e["nom"], e["commune_code"], e["departement"],
                                  base_url + e["path"], e["latitude"], e["longitude"]])
             self._files[key] = out.getvalue().encode("utf-8")
+        return self._files[key]
+
+    def compressed(self, fmt, base_url, body_of):
+        """The same bytes gzipped once, for clients that accept it (a 480 kB GeoJSON is ~60 kB)."""
+        key = (fmt + ".gz", base_url)
+        if key not in self._files:
+            self._files[key] = gzip.compress(body_of(self, base_url), compresslevel=6, mtime=0)
         return self._files[key]
 
     def in_departement(self, code):

@@ -15,7 +15,11 @@ def get_user(request):
     user_id = request.session.get(SESSION_USER_KEY)
     if not user_id:
         return None
-    users = request.root.get("utilisateurs") if request.root is not None else None
+    root = getattr(request, "root", None)
+    if root is None:  # pyramid_tm asks for the user id before traversal sets request.root
+        from ..resources import root_factory
+        root = root_factory(request)
+    users = root.get("utilisateurs") if root is not None else None
     return users.get(user_id) if users is not None else None
 
 

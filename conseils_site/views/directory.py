@@ -2,12 +2,15 @@
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from .cache import anonymous_page_cache
+
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..resources import Council, SiteRoot, Territories, Territory
 
 
-@view_config(context=Territories, renderer="conseils_site:templates/territories.pt")
+@view_config(context=Territories, renderer="conseils_site:templates/territories.pt",
+             decorator=anonymous_page_cache)
 def territories_view(context, request):
     snapshot = get_snapshot(request)
     regions = sorted(context.values(), key=lambda r: r.title)
@@ -15,7 +18,8 @@ def territories_view(context, request):
             "counts": snapshot.per_region}
 
 
-@view_config(context=Territory, renderer="conseils_site:templates/territory.pt")
+@view_config(context=Territory, renderer="conseils_site:templates/territory.pt",
+             decorator=anonymous_page_cache)
 def territory_view(context, request):
     snapshot = get_snapshot(request)
     if context.is_region:
@@ -29,7 +33,8 @@ def territory_view(context, request):
             "page": page, "query_prefix": ""}
 
 
-@view_config(context=Council, renderer="conseils_site:templates/council.pt", permission="view")
+@view_config(context=Council, renderer="conseils_site:templates/council.pt", permission="view",
+             decorator=anonymous_page_cache)
 def council_view(context, request):
     departement = context.__parent__
     return {"title": context.title, "council": context, "departement": departement,
@@ -46,7 +51,12 @@ def _open_data(request, fmt, content_type, body_of):
         response.status = 304
         del response.content_type
         return response
-    response.body = body_of(snapshot, request.application_url)
+    response.vary = ("Accept-Encoding",)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.body = snapshot.compressed(fmt, request.application_url, body_of)
+        response.content_encoding = "gzip"
+    else:
+        response.body = body_of(snapshot, request.application_url)
     response.conditional_response = True
     return response
 

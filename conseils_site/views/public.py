@@ -3,19 +3,23 @@ from urllib.parse import urlencode
 
 from pyramid.view import view_config
 
+from .cache import anonymous_page_cache
+
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..geography import get_geography
 from ..resources import SiteRoot
 
 
-@view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt")
+@view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt",
+             decorator=anonymous_page_cache)
 def home(request):
     snapshot = get_snapshot(request)
     return {"title": "Accueil", "council_count": len(snapshot.entries)}
 
 
-@view_config(context=SiteRoot, name="carte", renderer="conseils_site:templates/carte.pt")
+@view_config(context=SiteRoot, name="carte", renderer="conseils_site:templates/carte.pt",
+             decorator=anonymous_page_cache)
 def carte(request):
     geo = get_geography()
     snapshot = get_snapshot(request)
@@ -37,7 +41,8 @@ def carte(request):
     }
 
 
-@view_config(context=SiteRoot, name="conseils", renderer="conseils_site:templates/conseils.pt")
+@view_config(context=SiteRoot, name="conseils", renderer="conseils_site:templates/conseils.pt",
+             decorator=anonymous_page_cache)
 def conseils(request):
     q = request.params.get("q", "").strip()[:200]
     catalog = request.root.catalog

@@ -58,3 +58,19 @@ def test_a_council_change_invalidates_the_files(empty_wsgi, empty):
     after = empty.get("/conseils.geojson", headers={"If-None-Match": f'"{before.etag}"'})
     assert after.status_int == 200 and after.etag != before.etag
     assert [f["properties"]["nom"] for f in after.json["features"]] == ["Conseil du Centre-Ville"]
+
+
+def test_open_data_is_gzipped_for_clients_that_accept_it(demo_wsgi):
+    import gzip
+
+    from webob import Request
+
+    # Straight to the WSGI app: WebTest would transparently decode the gzip we want to see.
+    plain = Request.blank("/conseils.geojson").get_response(demo_wsgi)
+    packed = Request.blank("/conseils.geojson",
+                           headers={"Accept-Encoding": "gzip, deflate"}).get_response(demo_wsgi)
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.body) * 4 < len(plain.body)
+    assert gzip.decompress(packed.body) == plain.body
+    assert packed.etag == plain.etag or packed.etag.startswith(plain.etag)

@@ -116,3 +116,23 @@ def _hrefs(page):
 def _fold(text):
     from conseils_site.text import fold
     return fold(text)
+
+
+def test_anonymous_pages_are_cached_until_something_changes(empty_wsgi, empty):
+    from conseils_site.importer import import_councils
+    from conseils_site.resources.events import ObjectModified, notify
+    from conseils_site.scripts import open_registry_root
+
+    with open_registry_root(empty_wsgi.registry) as (root, tm):
+        import_councils(root, b"code,nom,commune,latitude,longitude\nQ1,Conseil du Centre,42218,45.43,4.39\n")
+        tm.commit()
+    first = empty.get("/conseils", params={"q": "centre"})
+    assert "Conseil du Centre" in first.text
+    assert "Set-Cookie" not in first.headers
+    assert empty.get("/conseils", params={"q": "centre"}).body == first.body
+    with open_registry_root(empty_wsgi.registry) as (root, tm):
+        council = root.territoires.council_by_code("Q1")
+        council.title = "Conseil du Centre rénové"
+        notify(ObjectModified(council))
+        tm.commit()
+    assert "Conseil du Centre rénové" in empty.get("/conseils", params={"q": "centre"}).text

@@ -1,0 +1,186 @@
+"""« Mon profil »: change my details and password, download my data, delete my account."""
+import datetime
+import json
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
+from pyramid.security import forget
+from pyramid.view import view_config
+
+from ..accounts import delete_account
+from ..forms.account import DeleteAccountSchema, PasswordChangeSchema, ProfileSchema
+from ..forms.render import FormError, make_form, process_form
+from ..resources import SiteRoot
+from ..resources.events import ObjectModified, notify
+from ..security import throttle
+from ..security.passwords import check_password, hash_password
+from .account import FORM_PAGE, TEMPLATES
+
+PROFILE_FIELDS = ("first_name", "last_name", "role_in_council", "mobile", "newsletter",
+                  "sms_alerts")
+# Never in the download: secrets, and the tree's own bookkeeping. `decided_by` names another
+# person (the validator); the decision's date and message are given instead.
+NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles"}
+SMS_NEEDS_MOBILE = ("Pour recevoir des alertes par SMS, indiquez votre numéro de mobile (ou "
+                    "décochez la case des alertes SMS).")
+
+
+def to_login(request):
+    """Anonymous visitors go to « Connexion », and come back here afterwards."""
+    return HTTPSeeOther(request.resource_url(request.root, "connexion",
+                                             query={"came_from": request.path_qs}))
+
+
+def check_current_password(request, user, password, field):
+    """The password typed to confirm a change, with the same throttle as « Connexion »."""
+    root, address = request.root, request.client_addr
+    wait = throttle.wait_seconds(root, user.email, address)
+    if wait:
+        raise FormError(field, throttle.wait_message(wait))
+    if not check_password(user.password_hash, password):
+        throttle.record_failure(root, user.email, address)
+        raise FormError(field, "Ce n'est pas votre mot de passe actuel. Vérifiez-le (majuscules "
+                               "comprises).")
+
+
+@view_config(context=SiteRoot, name="mon-profil", path_info=r"^/mon-profil/?$",
+             renderer=TEMPLATES + "profile.pt")
+def profile(context, request):
+    user = request.user
+    if user is None:
+        return to_login(request)
+    profile_form = make_form(request, ProfileSchema(), "Enregistrer mon profil", formid="profil")
+    password_schema = PasswordChangeSchema().bind(
+        request=request, password_owner=(user.email, [user.first_name, user.last_name]))
+    password_form = make_form(request, password_schema, "Changer mon mot de passe",
+                              formid="motdepasse")
+
+    def save_profile(appstruct):
+        if appstruct["sms_alerts"] and not appstruct["mobile"]:
+            raise FormError("mobile", SMS_NEEDS_MOBILE)
+        for name in PROFILE_FIELDS:
+            setattr(user, name, appstruct[name])
+        notify(ObjectModified(user))
+        request.session.flash("Votre profil est enregistré.")
+        return HTTPSeeOther(request.resource_url(context, "mon-profil"))
+
+    def change_password(appstruct):
+        check_current_password(request, user, appstruct["current_password"], "current_password")
+        user.password_hash = hash_password(appstruct["new_password"])
+        request.session.flash("Votre nouveau mot de passe est enregistré.")
+        return HTTPSeeOther(request.resource_url(context, "mon-profil"))
+
+    initial = {name: getattr(user, name) for name in PROFILE_FIELDS}
+    profile_result = process_form(request, profile_form, save_profile, initial=initial)
+    if not isinstance(profile_result, dict):
+        return profile_result
+    password_result = process_form(request, password_form, change_password)
+    if not isinstance(password_result, dict):
+        return password_result
+    catalog = context.catalog
+    return {"title": "Mon profil", "user": user,
+            "councils": [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None],
+            "profile_form": profile_result["form"], "password_form": password_result["form"]}
+
+
+def _when(value):
+    return value.isoformat() if isinstance(value, (datetime.datetime, datetime.date)) else value
+
+
+def _plain(value):
+    """A value as JSON can hold it, or None when it is not a simple piece of data."""
+    value = _when(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return list(value)
+    return None
+
+
+def personal_data(request, user):
+    """Everything the site keeps about the person, in French words; no secret."""
+    catalog = request.root.catalog
+    councils = [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None]
+    data = {
+        "export": {"site": request.application_url,
+                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
+        "compte": {
+            "identifiant": user.id, "adresse_electronique": user.email,
+            "prenom": user.first_name, "nom": user.last_name, "mobile": user.mobile,
+            "role_dans_le_conseil": user.role_in_council, "etat": user.state_label,
+            "roles": list(user.roles),
+        },
+        "preferences": {"lettre_d_information": bool(user.newsletter),
+                        "alertes_sms": bool(user.sms_alerts)},
+        "conseils": [{"code": c.code, "nom": c.title, "commune": c.commune_name,
+                      "departement": c.departement_code, "adresse": request.resource_url(c)}
+                     for c in councils],
+        "dates": {"inscription": _when(user.created),
+                  "acceptation_des_conditions": _when(user.terms_accepted_at),
+                  "confirmation_de_l_adresse": _when(user.confirmed_at),
+                  "decision_sur_l_inscription": _when(user.decided_at)},
+        "message_de_la_decision": user.decision_message,
+    }
+    known = {"id", "email", "first_name", "last_name", "mobile", "role_in_council", "state",
+             "roles", "newsletter", "sms_alerts", "council_ids", "created", "terms_accepted_at",
+             "confirmed_at", "decided_at", "decision_message"}
+    user._p_activate()
+    others = {}
+    for name, value in sorted(vars(user).items()):
+        if name in known or name in NOT_EXPORTED or name.startswith(("_", "p_")):
+            continue
+        plain = _plain(value)
+        if plain is not None:
+            others[name] = plain
+    if others:
+        data["autres_informations"] = others
+    return data
+
+
+@view_config(context=SiteRoot, name="mon-profil", path_info=r"^/mon-profil/donnees/?$")
+def download_data(context, request):
+    """« Télécharger mes données » (right of access and portability)."""
+    user = request.user
+    if user is None:
+        return to_login(request)
+    body = json.dumps(personal_data(request, user), ensure_ascii=False, indent=2) + "\n"
+    response = Response(body=body.encode("utf-8"), content_type="application/json",
+                        charset="utf-8")
+    response.content_disposition = 'attachment; filename="mes-donnees-conseils-citoyens.json"'
+    response.cache_control = "no-store"
+    return response
+
+
+@view_config(context=SiteRoot, name="mon-profil", path_info=r"^/mon-profil/supprimer/?$",
+             renderer=FORM_PAGE)
+def delete(context, request):
+    """Deletion asks the password; the person is then signed out."""
+    user = request.user
+    if user is None:
+        return to_login(request)
+    form = make_form(request, DeleteAccountSchema(), "Supprimer définitivement mon compte",
+                     formid="suppression")
+
+    def remove(appstruct):
+        check_current_password(request, user, appstruct["password"], "password")
+        delete_account(context, user)
+        headers = forget(request)
+        request.session.flash("Votre compte est supprimé. Merci pour votre participation !")
+        return HTTPSeeOther(request.resource_url(context), headers=headers)
+
+    result = process_form(request, form, remove)
+    if isinstance(result, dict):
+        result.update(
+            title="Supprimer mon compte", notice="Attention : la suppression est définitive.",
+            intro=[
+                "Seront supprimés : votre compte, votre nom, votre adresse électronique, votre "
+                "numéro de mobile et vos préférences. Vous ne recevrez plus aucun courriel ni SMS "
+                "de la plate-forme.",
+                "Resteront : ce que vous avez publié pour votre conseil (documents, comptes "
+                "rendus, événements, messages du forum). Ces contenus appartiennent au conseil ; "
+                "ils seront signés « ancien membre », sans votre nom.",
+                "Vous pouvez d'abord télécharger vos données depuis « Mon profil ».",
+            ],
+            links=[("/mon-profil/donnees", "Télécharger mes données"),
+                   ("/mon-profil", "Annuler et revenir à mon profil")])
+    return result
