@@ -25,7 +25,7 @@ from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTime
 
 CONFIRM_EMAIL = "confirmation"
 RESET_PASSWORD = "mot-de-passe"
-MAX_AGE = {CONFIRM_EMAIL: 7 * 24 * 3600, RESET_PASSWORD: 2 * 3600}  # seconds
+MAX_AGE = {CONFIRM_EMAIL: 48 * 3600, RESET_PASSWORD: 3600}  # seconds: 48 h to confirm, 1 h to reset
 
 TOKEN_EXPIRED = "Ce lien a expiré : demandez-en un nouveau."
 TOKEN_INVALID = ("Ce lien n'est pas valide : vérifiez qu'il a été copié en entier depuis le "

@@ -14,10 +14,11 @@ from ..notify.account import contact_email, send_confirmation, send_validation_r
 from ..resources import SiteRoot
 from ..security import SESSION_COOKIE
 from ..security.tokens import (
-    CONFIRM_EMAIL, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
+    CONFIRM_EMAIL, MAX_AGE, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
     read_token)
+from .cache import anonymous_page_cache
 
-CONFIRM_MAX_AGE = 48 * 3600  # the issue's promise: the confirmation link lasts 48 hours
+CONFIRM_MAX_AGE = MAX_AGE[CONFIRM_EMAIL]
 TEMPLATES = "conseils_site:templates/account/"
 FORM_PAGE = TEMPLATES + "form.pt"
 MESSAGE_PAGE = TEMPLATES + "message.pt"
@@ -180,13 +181,15 @@ def councils_json(context, request):
 
 # --- the pages the registration form links to -----------------------------------------------
 
-@view_config(context=SiteRoot, name="conditions", renderer=TEMPLATES + "conditions.pt")
+@view_config(context=SiteRoot, name="conditions", renderer=TEMPLATES + "conditions.pt",
+             decorator=anonymous_page_cache)
 def conditions(context, request):
     return {"title": "Conditions d'utilisation",
             "contact": contact_email(request.registry.settings)}
 
 
-@view_config(context=SiteRoot, name="confidentialite", renderer=TEMPLATES + "confidentialite.pt")
+@view_config(context=SiteRoot, name="confidentialite", renderer=TEMPLATES + "confidentialite.pt",
+             decorator=anonymous_page_cache)
 def confidentialite(context, request):
     return {"title": "Politique de confidentialité",
             "contact": contact_email(request.registry.settings)}

@@ -14,11 +14,11 @@ from ..resources import SiteRoot
 from ..security import throttle
 from ..security.passwords import check_password, hash_password, needs_rehash
 from ..security.tokens import (
-    RESET_PASSWORD, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
+    MAX_AGE, RESET_PASSWORD, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
     read_token)
 from .account import FORM_PAGE, TEMPLATES, message_page
 
-RESET_MAX_AGE = 3600  # the reset link lasts one hour
+RESET_MAX_AGE = MAX_AGE[RESET_PASSWORD]
 DEFAULT_AFTER_LOGIN = "/gerer"
 NOT_AFTER_LOGIN = ("/connexion", "/deconnexion", "/inscription", "/mot-de-passe-oublie")
 WRONG_CREDENTIALS = ("Adresse électronique ou mot de passe incorrect. Vérifiez-les (majuscules "
