@@ -1,5 +1,7 @@
 """conseils-registrations INI: keep the 48-hour promise (for cron, e.g. every hour).
 
+It also forgets failed sign-in records older than the throttling window.
+
 Requests pending for over 24 h are reminded to their council's validators, over 36 h to the
 animators. Each reminder is sent once per request (recorded on the account), so running the
 script again sends nothing twice; mails leave only when the transaction commits."""
@@ -11,6 +13,7 @@ from ..accounts import (
     pending_requests, validators_of,
 )
 from ..notify.mail import Mailer
+from ..security.throttle import purge_failures
 from . import Progress, open_site
 
 
@@ -73,9 +76,10 @@ def main(argv=None, out=None, err=None):
         settings = get_current_registry().settings
         base_url = (args.url or settings.get("conseils.public_url") or "http://localhost:6543").rstrip("/")
         peers, animator_count = remind(root, settings, tm, base_url, Progress("Relances", err))
+        forgotten = purge_failures(root)
         tm.commit()
-    print(f"Relances envoyées : {peers} aux validateurs des conseils, {animator_count} aux animateurs.",
-          file=out)
+    print(f"Relances envoyées : {peers} aux validateurs des conseils, {animator_count} aux animateurs. "
+          f"Traces d'échecs de connexion effacées : {forgotten}.", file=out)
     return 0
 
 

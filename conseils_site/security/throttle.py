@@ -47,3 +47,14 @@ def wait_message(seconds):
     minutes = max(1, -(-seconds // 60))
     return (f"Trop de tentatives de connexion. Par sécurité, attendez {minutes} minute"
             f"{'s' if minutes > 1 else ''} avant de réessayer.")
+
+
+def purge_failures(root, now=None):
+    """Forget addresses and emails whose failures are older than the window (run by cron):
+    the privacy notice promises they are kept only to block repeated tries."""
+    now = now or time.time()
+    failures = _failures(root)
+    stale = [key for key, times in failures.items() if not times or now - times[-1] >= WINDOW]
+    for key in stale:
+        del failures[key]
+    return len(stale)

@@ -158,3 +158,18 @@ mail.queue_path = {tmp_path}/mail
     assert registrations_main([str(ini)]) == 0
     assert registrations_main([str(ini)]) == 0
     assert "Relances envoyées : 0 aux validateurs des conseils, 0 aux animateurs." in capsys.readouterr().out
+
+
+def test_old_failed_sign_in_records_are_forgotten():
+    from conseils_site.security.throttle import purge_failures, record_failure, wait_seconds
+
+    class Root:
+        pass
+
+    root = Root()
+    for _ in range(5):
+        record_failure(root, "a@exemple.fr", "10.0.0.1", now=1000.0)
+    assert wait_seconds(root, "a@exemple.fr", "10.0.0.2", now=1001.0) > 0
+    record_failure(root, "b@exemple.fr", "10.0.0.3", now=1800.0)
+    assert purge_failures(root, now=1000.0 + 15 * 60) == 2  # a's email and address, not b's
+    assert sorted(root.login_failures) == ["email:b@exemple.fr", "ip:10.0.0.3"]
