@@ -48,6 +48,7 @@ class FormError(Exception):
 def make_form(request, schema, button_title, formid="form", button_name="submit", action=None):
     return deform.Form(
         schema.bind(request=request),
+        focus="off",  # autofocus scrolled phones past the page's explanations
         buttons=(deform.Button(button_name, button_title),),
         formid=formid,
         action=action,
