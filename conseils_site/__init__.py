@@ -1,5 +1,7 @@
 from pyramid.config import Configurator
 
+from .views.cache import AnonymousCache
+
 
 def main(global_config, **settings):
     """The WSGI application of the site."""
@@ -16,4 +18,5 @@ def main(global_config, **settings):
     config.include(".catalog")
     config.include(".resources")
     config.include(".views")
-    return config.make_wsgi_app()
+    app = config.make_wsgi_app()
+    return AnonymousCache(app, app.registry._zodb_databases[""])

@@ -32,13 +32,6 @@ def _bump_directory_version(event):
             root.directory_version.change(1)
 
 
-def _bump_content_version(event):
-    root = find_root(event.parent if event.parent is not None else event.object)
-    version = getattr(root, "content_version", None)
-    if version is not None:
-        version.change(1)
-
-
 def _create_site_on_first_start(event):
     from .bootstrap import ensure_site
 
@@ -46,10 +39,6 @@ def _create_site_on_first_start(event):
 
 
 def includeme(config):
-    from ..security.roles import ACLModified
-
     for event_type in (ObjectAdded, ObjectModified, ObjectWillBeRemoved):
         config.add_subscriber(_bump_directory_version, event_type)
-    for event_type in (ObjectAdded, ObjectModified, ObjectWillBeRemoved, ACLModified):
-        config.add_subscriber(_bump_content_version, event_type)
     config.add_subscriber(_create_site_on_first_start, ApplicationCreated)

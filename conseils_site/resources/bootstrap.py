@@ -87,9 +87,6 @@ def upgrade_site(root, out):
     """Bring a site made by older code up to the current shape (indexes, top folders)."""
     from .groups import WorkingGroups
 
-    if not hasattr(root, "content_version"):
-        from BTrees.Length import Length
-        root.content_version = Length()
     if "groupes" not in root:
         root.add("groupes", WorkingGroups(), send_events=False)
     if "admin" not in root:

@@ -20,8 +20,6 @@ class SiteRoot(Folder):
         # Bumped by every change of a council: the open-data files and the map are cached on it.
         # A Length resolves concurrent bumps instead of raising ConflictError.
         self.directory_version = Length()
-        # Bumped by every object event: anonymous pages are cached on it (views/cache.py).
-        self.content_version = Length()
 
     @property
     def territoires(self):

@@ -1,49 +1,98 @@
-"""Rendered pages for anonymous visitors, kept in memory until anything in the site changes.
+"""Pages for anonymous visitors, served from memory until the database changes.
 
-Most visitors are anonymous and see the same bytes. The key holds the root's `content_version`
-(bumped by every object event), read in the request's own transaction, so each process serves
-exactly what the database says now; a change anywhere simply starts a new generation."""
+Most visitors are anonymous and see the same bytes. Views opt in with `anonymous_page_cache`,
+which marks a response as shareable once the permission check and the rendering are done; the
+`AnonymousCache` WSGI middleware keeps marked responses and serves later identical requests
+without opening a connection, a transaction or traversing. The key holds the database's last
+transaction id: any commit, in any process, starts a new generation, and a page is never older
+than the key it is stored under (the key is read before the page's own connection opens)."""
 import threading
 from collections import OrderedDict
 
-from pyramid.response import Response
-
 from ..security import SESSION_COOKIE
 
+MARK = "X-Conseils-Shared"
 MAX_ENTRIES = 4000
-_lock = threading.Lock()
-_pages = OrderedDict()
-
-
-def _key(request):
-    root = request.root
-    version = root.content_version() if hasattr(root, "content_version") else None
-    return (id(root._p_jar.db()) if root._p_jar else 0, version, request.host_url, request.path_qs)
 
 
 def anonymous_page_cache(view):
-    """A view decorator: serve and keep the rendered page when the visitor has no session."""
+    """A view decorator: mark a successful anonymous GET as the same for every visitor."""
 
-    def cached_view(context, request):
-        if request.method != "GET" or SESSION_COOKIE in request.cookies:
-            return view(context, request)
-        key = _key(request)
-        with _lock:
-            hit = _pages.get(key)
-            if hit is not None:
-                _pages.move_to_end(key)
-        if hit is not None:
-            body, content_type, headers = hit
-            response = Response(body=body, content_type=content_type, charset=None)
-            response.headerlist.extend(headers)
-            return response
+    def marked_view(context, request):
         response = view(context, request)
-        if response.status_int == 200 and "Set-Cookie" not in response.headers:
-            extra = [(k, v) for k, v in response.headerlist if k.lower() not in ("content-type", "content-length")]
-            with _lock:
-                _pages[key] = (response.body, response.headers["Content-Type"], extra)
-                while len(_pages) > MAX_ENTRIES:
-                    _pages.popitem(last=False)
+        if (request.method == "GET" and SESSION_COOKIE not in request.cookies
+                and response.status_int == 200 and "Set-Cookie" not in response.headers):
+            response.headers[MARK] = "1"
         return response
 
-    return cached_view
+    return marked_view
+
+
+class AnonymousCache:
+    """WSGI middleware around the Pyramid app; see the module docstring."""
+
+    def __init__(self, app, db, max_entries=MAX_ENTRIES):
+        self.app = app
+        self.db = db
+        self.max_entries = max_entries
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    @property
+    def registry(self):
+        return self.app.registry
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or SESSION_COOKIE in environ.get("HTTP_COOKIE", ""):
+            return self._strip_mark(environ, start_response)
+        key = (
+            self.db.lastTransaction(),
+            environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme", ""),
+            environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""),
+        )
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None:
+                self.entries.move_to_end(key)
+        if hit is not None:
+            return self._replay(hit, environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            kept = [(k, v) for k, v in headers if k != MARK]
+            return start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
+
+        body = self.app(environ, capture)
+        if not any(k == MARK for k, _ in captured.get("headers", ())):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        headers = [(k, v) for k, v in captured["headers"] if k != MARK]
+        with self.lock:
+            self.entries[key] = (captured["status"], headers, data, dict(headers).get("ETag"))
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return [data]
+
+    def _strip_mark(self, environ, start_response):
+        def strip(status, headers, exc_info=None):
+            kept = [(k, v) for k, v in headers if k != MARK]
+            return start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
+
+        return self.app(environ, strip)
+
+    @staticmethod
+    def _replay(hit, environ, start_response):
+        status, headers, data, etag = hit
+        if etag and etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 Not Modified",
+                           [(k, v) for k, v in headers if k not in ("Content-Type", "Content-Length")])
+            return [b""]
+        start_response(status, headers)
+        return [data]

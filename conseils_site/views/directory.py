@@ -61,13 +61,13 @@ def _open_data(request, fmt, content_type, body_of):
     return response
 
 
-@view_config(context=SiteRoot, name="conseils.geojson")
+@view_config(context=SiteRoot, name="conseils.geojson", decorator=anonymous_page_cache)
 def geojson_view(request):
     return _open_data(request, "geojson", "application/geo+json",
                       lambda s, base: s.geojson(base))
 
 
-@view_config(context=SiteRoot, name="conseils.csv")
+@view_config(context=SiteRoot, name="conseils.csv", decorator=anonymous_page_cache)
 def csv_view(request):
     response = _open_data(request, "csv", "text/csv", lambda s, base: s.csv(base))
     response.content_disposition = 'attachment; filename="conseils-citoyens.csv"'
