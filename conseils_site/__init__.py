@@ -15,6 +15,7 @@ def main(global_config, **settings):
     config.include(".security")
     config.include(".forms")
     config.include(".notify.mail")
+    config.include(".uploads")
     config.include(".catalog")
     config.include(".resources")
     config.include(".views")

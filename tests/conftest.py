@@ -18,6 +18,7 @@ BASE_SETTINGS = {
     "conseils.tiles_attribution": "Fond de test",
     # A queue no test reads unless it sets its own: nothing ever lands in the checkout's var/.
     "mail.queue_path": tempfile.mkdtemp(prefix="conseils-mail-"),
+    "conseils.upload_path": tempfile.mkdtemp(prefix="conseils-uploads-"),
 }
 
 

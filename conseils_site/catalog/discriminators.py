@@ -1,6 +1,7 @@
 """What each index sees of an object; an object without a `kind` is not indexed."""
 from pyramid.authorization import ACLHelper
 
+from ..security.sanitize import html_to_text
 from ..text import fold
 
 _MISSING = object()
@@ -30,6 +31,29 @@ def councils(obj, default):
 def created(obj, default):
     value = getattr(obj, "created", None)
     return value.timestamp() if value is not None else default
+
+
+def newest(obj, default):
+    """Minus the sort date: hypatia sorts ascending fast, descending slowly."""
+    value = getattr(obj, "sort_date", None)
+    return -value.timestamp() if value is not None else default
+
+
+def start(obj, default):
+    value = getattr(obj, "start", None)
+    return value.timestamp() if value is not None else default
+
+
+def visibility(obj, default):
+    return getattr(obj, "visibility", None) or default
+
+
+def tags(obj, default):
+    return [fold(t) for t in getattr(obj, "tags", ())] or default
+
+
+def category(obj, default):
+    return getattr(obj, "category", None) or default
 
 
 def allowed(obj, default):
@@ -66,6 +90,11 @@ def text(obj, default):
     if kind(obj, None) is None:
         return default
     parts = [getattr(obj, "title", "")]
+    for attr in ("summary", "description", "text", "body", "place"):
+        value = getattr(obj, attr, None)
+        if isinstance(value, str) and value:
+            parts.append(html_to_text(value))
+    parts += list(getattr(obj, "tags", ()))
     if getattr(obj, "kind", None) == "council":
         parts += [obj.commune_name, " ".join(obj.postcodes), obj.departement_code, obj.epci_name]
         departement = obj.__parent__

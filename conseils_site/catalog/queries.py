@@ -80,3 +80,41 @@ def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=Fal
     ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end)
     docids = list(ordered.all(resolve=False))[end - size:end]
     return Page([catalog.get(docid) for docid in docids], total, number, size)
+
+
+COUNCIL_KINDS = ("document", "action_report", "event")
+
+
+def items_query(catalog, kinds=COUNCIL_KINDS, council_id=None, visibility=None, departement=None,
+                region=None, text=None):
+    """Council content (and news or resources when asked by kind); sort with 'newest'."""
+    query = Any(catalog.indexes["kind"], list(kinds))
+    if council_id:
+        query &= Eq(catalog.indexes["councils"], council_id)
+    if visibility:
+        query &= Eq(catalog.indexes["visibility"], visibility)
+    if departement:
+        query &= Eq(catalog.indexes["territories"], f"departement:{departement}")
+    elif region:
+        query &= Eq(catalog.indexes["territories"], f"region:{region}")
+    if text:
+        matched = text_query(catalog, text)
+        if matched is not None:
+            query &= matched
+    return query
+
+
+def upcoming_events_query(catalog, after, council_id=None):
+    """Events not yet over at `after` (an aware datetime); sort with 'start'."""
+    from hypatia.query import Ge
+
+    query = Eq(catalog.indexes["kind"], "event") & Ge(catalog.indexes["start"], after.timestamp() - 12 * 3600)
+    if council_id:
+        query &= Eq(catalog.indexes["councils"], council_id)
+    return query
+
+
+def allowed_items(catalog, request, query, sort_index="newest", limit=None):
+    """The allowed objects of a query, sorted, up to `limit`: for short lists (dashboards, feeds)."""
+    results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
+    return list(results.sort(catalog.indexes[sort_index], limit=limit))

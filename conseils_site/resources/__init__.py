@@ -5,6 +5,10 @@ from pyramid_zodbconn import get_connection
 
 from .events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
 from .admin import Admin
+from .content import (
+    ActionReport, CouncilItem, Document, Event, NewsFolder, NewsItem, ResourceItem, ResourcesFolder,
+)
+from .files import Attachment
 from .folder import Folder, new_id
 from .groups import GroupRequest, WorkingGroup, WorkingGroups
 from .root import SiteRoot, create_site
@@ -14,7 +18,8 @@ from .users import User, Users
 APP_KEY = "conseils_site"
 
 __all__ = [
-    "APP_KEY", "Admin", "Council", "GroupRequest", "WorkingGroup", "WorkingGroups", "Folder", "SiteRoot", "Territories", "Territory", "User", "Users",
+    "APP_KEY", "ActionReport", "Admin", "Attachment", "CouncilItem", "Document", "Event",
+    "NewsFolder", "NewsItem", "ResourceItem", "ResourcesFolder", "Council", "GroupRequest", "WorkingGroup", "WorkingGroups", "Folder", "SiteRoot", "Territories", "Territory", "User", "Users",
     "create_site", "new_id", "root_factory",
 ]
 

@@ -89,6 +89,10 @@ def upgrade_site(root, out):
 
     if "groupes" not in root:
         root.add("groupes", WorkingGroups(), send_events=False)
+    from .content import NewsFolder, ResourcesFolder
+    for name, factory in (("actualites", NewsFolder), ("ressources", ResourcesFolder)):
+        if name not in root:
+            root.add(name, factory(), send_events=False)
     if "admin" not in root:
         from .admin import Admin
         root.add("admin", Admin(), send_events=False)

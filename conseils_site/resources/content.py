@@ -1,17 +1,38 @@
-"""What a council publishes: every item carries a visibility level and its owning council."""
+"""What a council publishes, and what the animators publish for everyone.
+
+Council items carry a visibility level and their owning council; their ACL comes from
+`security.visibility.visibility_acl`. Files inside an item are `Attachment`s, which have no ACL
+of their own and so are exactly as visible as their item."""
 import datetime
+from zoneinfo import ZoneInfo
+
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from .folder import Folder, new_id
 
+PARIS = ZoneInfo("Europe/Paris")
+KIND_LABELS = {
+    "document": "Document",
+    "action_report": "Compte rendu d'action",
+    "event": "Événement",
+    "news": "Actualité",
+    "resource": "Ressource",
+}
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
 
 class CouncilItem(Folder):
-    """Base of documents, action reports and events; its ACL comes from its visibility level."""
+    """Base of documents, action reports and events."""
 
     kind = "item"
     visibility = "conseil"
     author_id = None
+    description = ""  # sanitised HTML
 
-    def __init__(self, title, council_id, author_id=None, visibility="conseil"):
+    def __init__(self, title, council_id, author_id=None, visibility="conseil", description=""):
         super().__init__()
         from ..security.visibility import LEVELS
 
@@ -22,10 +43,32 @@ class CouncilItem(Folder):
         self.council_id = council_id
         self.author_id = author_id
         self.visibility = visibility
-        self.created = self.modified = datetime.datetime.now(datetime.timezone.utc)
+        self.description = description
+        self.created = self.modified = utcnow()
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def council(self):
+        return self.__parent__
+
+    @property
+    def departement_code(self):
+        return getattr(self.__parent__, "departement_code", None)
+
+    @property
+    def region_code(self):
+        return getattr(self.__parent__, "region_code", None)
+
+    @property
+    def sort_date(self):
+        """The date listings order by (newest first)."""
+        return self.created
 
     def editors(self):
-        """Principals that may change the item besides animators: its author."""
+        """Principals that may change the item besides animators and référents: its author."""
         return [f"user:{self.author_id}"] if self.author_id else []
 
     @property
@@ -33,3 +76,123 @@ class CouncilItem(Folder):
         from ..security.visibility import visibility_acl
 
         return visibility_acl(self, self.visibility, self.council_id, self.editors())
+
+    def attachments(self):
+        return [child for child in self.values() if getattr(child, "blob", None) is not None]
+
+    def images(self):
+        return [a for a in self.attachments() if a.is_image]
+
+
+class Document(CouncilItem):
+    """A classic document (files and a description) or a collaborative one (a shared text)."""
+
+    kind = "document"
+    mode = "classique"
+    body = ""  # the collaborative text, sanitised HTML
+
+    def __init__(self, title, council_id, author_id=None, visibility="conseil", description="",
+                 mode="classique", body=""):
+        super().__init__(title, council_id, author_id, visibility, description)
+        if mode not in ("classique", "collaboratif"):
+            raise ValueError(mode)
+        self.mode = mode
+        self.body = body
+
+    def editors(self):
+        """A collaborative document is written by all the council's members."""
+        if self.mode == "collaboratif":
+            return super().editors() + [f"council:{self.council_id}"]
+        return super().editors()
+
+
+class ActionReport(CouncilItem):
+    kind = "action_report"
+    text = ""  # sanitised HTML
+
+    def __init__(self, title, council_id, date, author_id=None, visibility="conseil",
+                 description="", text=""):
+        super().__init__(title, council_id, author_id, visibility, description)
+        self.date = date
+        self.text = text
+
+    @property
+    def sort_date(self):
+        return datetime.datetime.combine(self.date, datetime.time(12), PARIS)
+
+
+class Event(CouncilItem):
+    kind = "event"
+    place = ""
+    cancelled = False
+
+    def __init__(self, title, council_id, start, end, place="", author_id=None,
+                 visibility="conseil", description=""):
+        super().__init__(title, council_id, author_id, visibility, description)
+        self.start = start
+        self.end = end
+        self.place = place
+
+    @property
+    def sort_date(self):
+        return self.start
+
+
+class PublicFolder(Folder):
+    """/actualites and /ressources: everyone reads, animators write."""
+
+    def base_acl(self):
+        return [(Allow, "role:animateur", ALL_PERMISSIONS), (Allow, Everyone, "view")]
+
+
+class NewsFolder(PublicFolder):
+    title = "Actualités"
+
+
+class ResourcesFolder(PublicFolder):
+    title = "Ressources"
+
+
+class NewsItem(Folder):
+    kind = "news"
+    visibility = "public"
+    image = None  # an Attachment
+
+    def __init__(self, title, summary="", text="", author_id=None, date=None):
+        super().__init__()
+        self.id = new_id()
+        self.title = title
+        self.summary = summary
+        self.text = text
+        self.author_id = author_id
+        self.created = self.modified = utcnow()
+        self.date = date or self.created
+
+    @property
+    def sort_date(self):
+        return self.date
+
+
+class ResourceItem(Folder):
+    """A toolbox resource: a description, a link and/or files, a category and tags."""
+
+    kind = "resource"
+    visibility = "public"
+
+    def __init__(self, title, description="", category="", tags=(), url="", author_id=None):
+        super().__init__()
+        self.id = new_id()
+        self.title = title
+        self.description = description
+        self.category = category
+        self.tags = tuple(tags)
+        self.url = url
+        self.author_id = author_id
+        self.created = self.modified = utcnow()
+
+    @property
+    def sort_date(self):
+        return self.created
+
+    def attachments(self):
+        return [child for child in self.values() if getattr(child, "blob", None) is not None]

@@ -3,6 +3,7 @@ from BTrees.Length import Length
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from .admin import Admin
+from .content import NewsFolder, ResourcesFolder
 from .folder import Folder
 from .territory import Territories, Territory
 from .groups import WorkingGroups
@@ -45,6 +46,8 @@ def create_site(geography):
     root.add("utilisateurs", Users(), send_events=False)
     root.add("groupes", WorkingGroups(), send_events=False)
     root.add("admin", Admin(), send_events=False)
+    root.add("actualites", NewsFolder(), send_events=False)
+    root.add("ressources", ResourcesFolder(), send_events=False)
     root.audit = AuditLog()
     territories = root.territoires
     for region in sorted(geography.regions.values(), key=lambda r: r.name):

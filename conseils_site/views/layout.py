@@ -11,6 +11,12 @@ MAIN_NAV = (
 )
 
 
+def add_feed(request, title, url):
+    """Advertise an Atom feed in the page's head (<link rel="alternate">)."""
+    feeds = request.environ.setdefault("conseils.feeds", [])
+    feeds.append((title, url))
+
+
 class SiteInfo:
     def __init__(self, request):
         self.request = request
@@ -33,6 +39,9 @@ class SiteInfo:
         if SESSION_COOKIE not in self.request.cookies:
             return []
         return self.request.session.pop_flash()
+
+    def feeds(self):
+        return self.request.environ.get("conseils.feeds", [])
 
     def static(self, path):
         return self.request.static_path(f"conseils_site:static/{path}")

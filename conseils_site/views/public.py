@@ -8,7 +8,7 @@ from .cache import anonymous_page_cache
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..geography import get_geography
-from ..resources import SiteRoot
+from ..resources import NewsFolder, ResourcesFolder, SiteRoot
 
 
 @view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt",
@@ -52,14 +52,14 @@ def conseils(request):
             "query_prefix": urlencode({"q": q}) + "&" if q else ""}
 
 
-@view_config(context=SiteRoot, name="actualites", renderer="conseils_site:templates/section.pt")
+@view_config(context=NewsFolder, renderer="conseils_site:templates/section.pt")
 def actualites(request):
     return {"title": "Actualités",
             "text": "Les actualités des conseils citoyens, publiées par les animateurs de la "
                     "plate-forme, paraîtront ici. Aucune actualité n'est encore publiée."}
 
 
-@view_config(context=SiteRoot, name="ressources", renderer="conseils_site:templates/section.pt")
+@view_config(context=ResourcesFolder, renderer="conseils_site:templates/section.pt")
 def ressources(request):
     return {"title": "Ressources",
             "text": "La boîte à outils des animateurs et les publications des conseils "
