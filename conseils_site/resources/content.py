@@ -24,6 +24,30 @@ def utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+class UTCDateTime:
+    """An aware datetime attribute stored in UTC: ZODB's pickle protocol cannot store a
+    `zoneinfo.ZoneInfo`, so Europe/Paris times are converted on the way in (and shown in
+    Europe/Paris with `.astimezone(PARIS)`)."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        obj._p_activate()  # a ghost's __dict__ is empty until loaded
+        return obj.__dict__.get(self.slot)
+
+    def __set__(self, obj, value):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("aware datetime expected")
+            value = value.astimezone(datetime.timezone.utc)
+        obj._p_activate()
+        obj.__dict__[self.slot] = value
+        obj._p_changed = True
+
+
 class CouncilItem(Folder):
     """Base of documents, action reports and events."""
 
@@ -123,6 +147,8 @@ class ActionReport(CouncilItem):
 
 class Event(CouncilItem):
     kind = "event"
+    start = UTCDateTime()
+    end = UTCDateTime()
     place = ""
     cancelled = False
 
@@ -155,6 +181,7 @@ class ResourcesFolder(PublicFolder):
 
 class NewsItem(Folder):
     kind = "news"
+    date = UTCDateTime()
     visibility = "public"
     image = None  # an Attachment
 

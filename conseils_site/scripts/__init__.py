@@ -3,7 +3,7 @@ import contextlib
 import sys
 
 import transaction
-from pyramid.paster import bootstrap, setup_logging
+from pyramid.paster import get_app, setup_logging
 from pyramid.threadlocal import manager
 
 from ..resources.bootstrap import close_database, in_transaction
@@ -13,13 +13,14 @@ from ..resources.bootstrap import close_database, in_transaction
 def open_site(ini_file):
     """Yield (root, transaction manager) for a script; the caller commits what it wants kept."""
     setup_logging(ini_file)
-    env = bootstrap(ini_file)
+    # The app itself (not pyramid's bootstrap, whose request-less root lookup would read the
+    # database outside any transaction): creating it runs the first-start setup.
+    app = get_app(ini_file)
     try:
-        with open_registry_root(env["registry"]) as opened:
+        with open_registry_root(app.registry) as opened:
             yield opened
     finally:
-        env["closer"]()
-        close_database(env["registry"]._zodb_databases[""])
+        close_database(app.registry._zodb_databases[""])
 
 
 @contextlib.contextmanager
