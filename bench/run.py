@@ -40,8 +40,17 @@ PAGES = (
     ("search", "/conseils?q=saint", None),
     ("carte", "/carte", None),
     ("geojson", "/conseils.geojson", 0.50),
+    # On the 100,000 items: the busiest council's documents, for a visitor and for a member.
+    # Both carry a session cookie so that both are rendered (the anonymous cache would answer
+    # the visitor otherwise): the comparison is of the permission-filtered query itself.
+    ("listing-visitor", "@@documents", None),
+    ("listing-member", "@@documents", None),
+    ("recherche", "/recherche?q=jardin", None),
+    ("ressources", "/ressources/publications", None),
 )
 PAGE_NAMES = tuple(name for name, _, _ in PAGES)
+ITEMS = 100_000
+VISITOR_COOKIE = "conseils_session=visiteur"  # no valid session: an anonymous visitor
 
 # Loopback only, never through a proxy that the environment may name.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -122,6 +131,11 @@ def build_database(rebuild, out):
         server.wait_ready("/", timeout=600)
     finally:
         server.stop()
+    print(f"Adding {ITEMS:,} council items (once)…", file=out, flush=True)
+    done = subprocess.run([sys.executable, "-m", "bench.generate", str(INI), "--items", str(ITEMS)],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"bench.generate failed: {done.stderr[-2000:]}")
     BUILT_MARKER.write_text(f"{fingerprint} {datetime.datetime.now().isoformat()}\n")
     return server.first_response
 
@@ -301,9 +315,11 @@ def parse_wrk(output):
             _ms(percentiles["99"]), int(count.group(1)), "; ".join(errors))
 
 
-def run_wrk(wrk, url, duration, connections):
+def run_wrk(wrk, url, duration, connections, cookie=None):
     command = [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
                "--latency", "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url]
+    if cookie:
+        command[-1:-1] = ["-H", f"Cookie: {cookie}"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     except subprocess.TimeoutExpired:
@@ -371,12 +387,17 @@ class LoadGenerator:
         self.connections = connections
         self.warmup = warmup
 
-    def measure(self, name, server, path, out):
+    def measure(self, name, server, path, out, cookie=None):
         url = server.base + path
-        status, body = fetch(url, headers={"Accept-Encoding": ACCEPT_ENCODING})
+        headers = {"Accept-Encoding": ACCEPT_ENCODING}
+        if cookie:
+            headers["Cookie"] = cookie
+        status, body = fetch(url, headers=headers)
         if status != 200:
             raise BenchError(f"{name}: {url} answered {status}")
-        run = (lambda d: run_wrk(self.wrk, url, d, self.connections)) if self.wrk else \
+        if cookie and not self.wrk:
+            raise BenchError(f"{name}: measuring with a session needs wrk")
+        run = (lambda d: run_wrk(self.wrk, url, d, self.connections, cookie)) if self.wrk else \
             (lambda d: run_python_client(url, d, self.connections))
         if self.idle_budget:
             wait_idle(self.idle_budget, out)
@@ -588,6 +609,48 @@ def render(results, bare_runs, info, extra, args, wrk):
 
 # --------------------------------------------------------------------------- main
 
+def busiest_council_path(server):
+    """The council bench.generate filled most, found by the member account's dashboard."""
+    from bench.generate import MEMBER_EMAIL, MEMBER_PASSWORD
+
+    cookie = sign_in(server, MEMBER_EMAIL, MEMBER_PASSWORD)
+    request = urllib.request.Request(server.base + "/gerer", headers={"Cookie": cookie})
+    no_redirect = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    try:
+        no_redirect.open(request, timeout=30)
+    except urllib.error.HTTPError as answer:
+        location = answer.headers.get("Location", "")
+        if answer.code == 302 and "@@tableau-de-bord" in location:
+            path = urllib.parse.urlsplit(location).path
+            return path.rsplit("/@@", 1)[0] + "/", cookie
+    raise BenchError("the bench member has no council dashboard: run with --rebuild")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(server, email, password):
+    """A member's session cookie, through the real sign-in form (CSRF token included)."""
+    import http.cookiejar
+    import re
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.base + "/connexion", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    formid = re.search(r'name="__formid__" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"__formid__": formid, "csrf_token": token, "email": email,
+                                   "password": password, "submit": "submit"}).encode()
+    opener.open(server.base + "/connexion", data=data, timeout=30).read()
+    cookies = [f"{c.name}={c.value}" for c in jar if c.name == "conseils_session"]
+    if not cookies:
+        raise BenchError("signing in the bench member failed")
+    return cookies[0]
+
+
 def council_path(server):
     """A stable council: the first feature of the GeoJSON (sorted by commune), made relative."""
     status, body = fetch(server.base + "/conseils.geojson")
@@ -645,7 +708,10 @@ def run(args, out=sys.stdout):
         bare.start()
         bare.wait_ready("/", timeout=60)
         path, councils = council_path(app)
+        busiest, member_cookie = busiest_council_path(app)
         paths = {name: (path if name == "council" else page_path) for name, page_path, _ in PAGES}
+        paths["listing-visitor"] = paths["listing-member"] = busiest + "@@documents"
+        cookies = {"listing-visitor": VISITOR_COOKIE, "listing-member": member_cookie}
         names = [name for name in PAGE_NAMES if name in (args.only or PAGE_NAMES)]
         print(f"Measuring {args.duration} s per URL, {args.connections} connections "
               f"({'wrk' if wrk else 'Python client'}):", file=out, flush=True)
@@ -654,7 +720,7 @@ def run(args, out=sys.stdout):
             if args.rounds > 1:
                 print(f" round {number}/{args.rounds}", file=out, flush=True)
             first = load.measure("bare", bare, "/", out)
-            pages = [load.measure(name, app, paths[name], out) for name in names]
+            pages = [load.measure(name, app, paths[name], out, cookies.get(name)) for name in names]
             last = load.measure("bare", bare, "/", out)
             rounds.append((first, pages, last))
         rss_app, rss_bare = app.rss_mib(), bare.rss_mib()

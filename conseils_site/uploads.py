@@ -18,8 +18,9 @@ class UploadError(ValueError):
 
 
 class UploadStore:
-    def __init__(self, path):
+    def __init__(self, path, tm=None):
         self.path = path
+        self.tm = tm
         os.makedirs(path, exist_ok=True)
 
     def _file(self, token, suffix):
@@ -51,7 +52,11 @@ class UploadStore:
             return None
         with open(self._file(token, "data"), "rb") as f:
             data = f.read()
-        self.forget(token)
+        if self.tm is not None:
+            # Forgotten only once saved: a request retried after a conflict finds it again.
+            self.tm.get().addAfterCommitHook(lambda ok: ok and self.forget(token))
+        else:
+            self.forget(token)
         return meta["filename"], data
 
     def forget(self, token):
@@ -74,7 +79,8 @@ class UploadStore:
 
 def get_upload_store(request):
     settings = request.registry.settings
-    return UploadStore(settings.get("conseils.upload_path") or os.path.join("var", "uploads"))
+    return UploadStore(settings.get("conseils.upload_path") or os.path.join("var", "uploads"),
+                       tm=request.tm)
 
 
 def check_file(filename, data, allowed_kinds, max_bytes):
@@ -82,8 +88,9 @@ def check_file(filename, data, allowed_kinds, max_bytes):
     if not data:
         raise UploadError(f"Le fichier « {filename} » est vide.")
     if len(data) > max_bytes:
-        raise UploadError(f"Le fichier « {filename} » est trop lourd ({len(data) / MB:.1f} Mo) : "
-                          f"{max_bytes // MB} Mo au maximum.".replace(".", ",", 1))
+        size = f"{len(data) / MB:.1f}".replace(".", ",")
+        raise UploadError(f"Le fichier « {filename} » est trop lourd ({size} Mo) : "
+                          f"{max_bytes // MB} Mo au maximum.")
     kind = sniff(data)
     if kind not in allowed_kinds:
         accepted = ", ".join(sorted({TYPES[k][2] for k in allowed_kinds}))

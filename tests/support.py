@@ -64,4 +64,5 @@ def login(app, name_or_email, password=PASSWORD):
 def csrf(app):
     """The CSRF token of the app's current session (any page with a form shows it)."""
     page = app.get("/connexion")
-    return page.forms[next(iter(page.forms))]["csrf_token"].value
+    form = next(f for f in page.forms.values() if "csrf_token" in f.fields)
+    return form["csrf_token"].value

@@ -92,14 +92,15 @@ class CouncilItem(Folder):
         return self.created
 
     def editors(self):
-        """Principals that may change the item besides animators and référents: its author."""
-        return [f"user:{self.author_id}"] if self.author_id else []
+        """Principals besides the author, référents and animators who may change the item."""
+        return []
 
     @property
     def __acl__(self):
         from ..security.visibility import visibility_acl
 
-        return visibility_acl(self, self.visibility, self.council_id, self.editors())
+        author = f"user:{self.author_id}" if self.author_id else None
+        return visibility_acl(self, self.visibility, self.council_id, self.editors(), author)
 
     def attachments(self):
         return [child for child in self.values() if getattr(child, "blob", None) is not None]
@@ -126,8 +127,8 @@ class Document(CouncilItem):
     def editors(self):
         """A collaborative document is written by all the council's members."""
         if self.mode == "collaboratif":
-            return super().editors() + [f"council:{self.council_id}"]
-        return super().editors()
+            return [f"council:{self.council_id}"]
+        return []
 
 
 class ActionReport(CouncilItem):

@@ -85,6 +85,22 @@ class Council(Folder):
     phone = ""
     website = ""
     qpv_code = ""
+    # ((network, url), ...) in SOCIAL_NETWORKS order; replaced whole, never changed in place.
+    social_links = ()
+    # The neighbourhood's picture: an Attachment held as an attribute, not a child, so it never
+    # mixes with the council's content; served by the council's @@image view.
+    image = None
+    image_alt = ""
+    image_size = None  # (width, height), so the page reserves its place before it loads
+    image_version = ""  # changes with the image: its address changes, caches never serve an old one
+    SOCIAL_NETWORKS = (
+        ("facebook", "Facebook"),
+        ("instagram", "Instagram"),
+        ("x", "X (Twitter)"),
+        ("youtube", "YouTube"),
+        ("linkedin", "LinkedIn"),
+        ("other", "Autre lien"),
+    )
 
     def __init__(self, code, title, commune, latitude, longitude):
         super().__init__()
@@ -120,4 +136,39 @@ class Council(Folder):
 
     @property
     def fiche_is_empty(self):
-        return not (self.description or self.email or self.phone or self.website)
+        return not (self.description or self.email or self.phone or self.website
+                    or self.social_links or self.image is not None)
+
+    def social_link(self, network):
+        return dict(self.social_links).get(network, "")
+
+    def shown_social_links(self):
+        """[(label, url)] for the public page, in a fixed order; the « other » link is named by
+        its site (blog.exemple.fr), which tells a visitor more than « Autre lien »."""
+        from urllib.parse import urlsplit
+
+        links = dict(self.social_links)
+        shown = []
+        for network, label in self.SOCIAL_NETWORKS:
+            url = links.get(network)
+            if url and network == "other":
+                host = urlsplit(url).hostname or ""
+                label = host[4:] if host.startswith("www.") else host or label
+            if url:
+                shown.append((label, url))
+        return shown
+
+    @property
+    def phone_href(self):
+        """tel: address of the phone number: digits and a leading + only."""
+        phone = self.phone or ""
+        digits = "".join(c for c in phone if c.isdigit())
+        return ("tel:+" if phone.strip().startswith("+") else "tel:") + digits if digits else ""
+
+    def set_image(self, attachment, alt, size):
+        attachment.__parent__, attachment.__name__ = self, "image"
+        self.image, self.image_alt, self.image_size = attachment, alt, tuple(size)
+        self.image_version = new_id()
+
+    def remove_image(self):
+        self.image, self.image_alt, self.image_size, self.image_version = None, "", None, ""

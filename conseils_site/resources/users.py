@@ -77,6 +77,7 @@ class User(Folder):
     decided_by = None
     decision_message = ""
     reminded = ()
+    calendar_token = None  # the secret of the personal calendar address (conseils_site.calendar)
 
     def __init__(self, email, first_name, last_name, password_hash, roles=(), state="unverified",
                  council_ids=()):

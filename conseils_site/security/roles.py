@@ -8,7 +8,7 @@ from .principals import user_principal
 # What each role may do where it is granted (and below). The one definition.
 ROLE_PERMISSIONS = {
     "animateur": ALL_PERMISSIONS,
-    "referent": ("view", "edit", "validate", "moderate", "create"),
+    "referent": ("view", "edit", "validate", "moderate", "create", "delete"),
     "conseiller": ("view", "create"),
 }
 ROLE_LABELS = {
@@ -24,6 +24,7 @@ PERMISSION_LABELS = {
     "validate": "valider les inscriptions",
     "moderate": "modérer",
     "share": "gérer les accès",
+    "delete": "supprimer",
 }
 
 

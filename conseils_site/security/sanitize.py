@@ -7,6 +7,7 @@ import nh3
 RICH_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "h2", "h3", "h4",
              "blockquote", "hr"}
 SIMPLE_TAGS = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "a"}
+_BLOCK_TAG = re.compile(r"</?(p|br|li|ul|ol|h[1-6]|blockquote|hr|div|tr|td)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 
@@ -35,4 +36,5 @@ def html_to_text(value):
     """The words of stored HTML, for the search index, feeds' summaries and SMS."""
     if not value:
         return ""
-    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    spaced = _BLOCK_TAG.sub(" ", value)  # blocks separate words; inline tags do not
+    return _SPACES.sub(" ", html.unescape(_TAG.sub("", spaced))).strip()

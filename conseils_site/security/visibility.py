@@ -33,15 +33,17 @@ def viewers(level, council_id):
     return [council_principal(council_id)]
 
 
-def visibility_acl(obj, level, council_id, editors=()):
+def visibility_acl(obj, level, council_id, editors=(), author=None):
     """The whole ACL of an item: local roles from its lineage, animators, the level's viewers,
-    the item's editors, then a Deny of viewing to everyone else."""
+    its author (who may also delete it), its other editors, then a Deny for everyone else."""
     acl = lineage_local_role_aces(obj)
     acl.append((Allow, ANIMATOR, ALL_PERMISSIONS))
     acl += [(Allow, principal, "view") for principal in viewers(level, council_id)]
-    acl += [(Allow, principal, ("view", "edit", "delete")) for principal in editors]
-    if level != "public":
-        acl.append((Deny, Everyone, ("view", "edit", "delete")))
+    if author:
+        acl.append((Allow, author, ("view", "edit", "delete")))
+    acl += [(Allow, principal, ("view", "edit")) for principal in editors]
+    # Public items too close editing here: the council's own ACL must not apply below it.
+    acl.append((Deny, Everyone, ("edit", "delete") if level == "public" else ("view", "edit", "delete")))
     return acl
 
 

@@ -3,6 +3,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from .cache import anonymous_page_cache
+from .content import council_items_for
+from .layout import add_feed
 
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
@@ -36,9 +38,18 @@ def territory_view(context, request):
 @view_config(context=Council, renderer="conseils_site:templates/council.pt", permission="view",
              decorator=anonymous_page_cache)
 def council_view(context, request):
+    """The public fiche. The « Modifier la fiche » button depends on the visitor, which is safe:
+    only anonymous pages are shared by the cache, and they never show it."""
     departement = context.__parent__
+    add_feed(request, f"{context.title} — publications publiques", request.resource_url(context, "@@flux.atom"))
+    image_url = None
+    if context.image is not None:
+        image_url = request.resource_path(context, "@@image", query={"v": context.image_version})
     return {"title": context.title, "council": context, "departement": departement,
-            "region": departement.__parent__}
+            "region": departement.__parent__, "image_url": image_url,
+            "can_edit": request.has_permission("edit", context),
+            "edit_url": request.resource_path(context, "@@modifier"),
+            "item_rows": council_items_for(request, context)}
 
 
 def _open_data(request, fmt, content_type, body_of):

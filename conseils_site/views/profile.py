@@ -8,6 +8,7 @@ from pyramid.security import forget
 from pyramid.view import view_config
 
 from ..accounts import delete_account
+from ..calendar import personal_calendar_url
 from ..forms.account import DeleteAccountSchema, PasswordChangeSchema, ProfileSchema
 from ..forms.render import FormError, make_form, process_form
 from ..resources import SiteRoot
@@ -20,7 +21,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "role_in_council", "mobile", "newsl
                   "sms_alerts")
 # Never in the download: secrets, and the tree's own bookkeeping. `decided_by` names another
 # person (the validator); the decision's date and message are given instead.
-NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles"}
+NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles", "calendar_token"}
 SMS_NEEDS_MOBILE = ("Pour recevoir des alertes par SMS, indiquez votre numéro de mobile (ou "
                     "décochez la case des alertes SMS).")
 
@@ -80,7 +81,8 @@ def profile(context, request):
     catalog = context.catalog
     return {"title": "Mon profil", "user": user,
             "councils": [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None],
-            "profile_form": profile_result["form"], "password_form": password_result["form"]}
+            "profile_form": profile_result["form"], "password_form": password_result["form"],
+            "calendar_url": personal_calendar_url(request, user)}
 
 
 def _when(value):

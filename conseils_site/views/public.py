@@ -1,4 +1,4 @@
-"""Home, map, directory search, and the sections later issues fill."""
+"""Home, map and directory search."""
 from urllib.parse import urlencode
 
 from pyramid.view import view_config
@@ -8,7 +8,7 @@ from .cache import anonymous_page_cache
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..geography import get_geography
-from ..resources import NewsFolder, ResourcesFolder, SiteRoot
+from ..resources import SiteRoot
 
 
 @view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt",
@@ -51,16 +51,3 @@ def conseils(request):
     return {"title": f"Recherche « {q} »" if q else "Tous les conseils", "q": q, "page": page,
             "query_prefix": urlencode({"q": q}) + "&" if q else ""}
 
-
-@view_config(context=NewsFolder, renderer="conseils_site:templates/section.pt")
-def actualites(request):
-    return {"title": "Actualités",
-            "text": "Les actualités des conseils citoyens, publiées par les animateurs de la "
-                    "plate-forme, paraîtront ici. Aucune actualité n'est encore publiée."}
-
-
-@view_config(context=ResourcesFolder, renderer="conseils_site:templates/section.pt")
-def ressources(request):
-    return {"title": "Ressources",
-            "text": "La boîte à outils des animateurs et les publications des conseils "
-                    "paraîtront ici. Aucune ressource n'est encore publiée."}

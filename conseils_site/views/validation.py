@@ -90,6 +90,11 @@ def manage(context, request):
 @view_config(context=Council, name="tableau-de-bord", permission="create",
              renderer="conseils_site:templates/admin/dashboard.pt")
 def council_dashboard(context, request):
+    """« Gérer mon conseil »: what is new, what is coming, who waits, and the buttons to publish."""
+    from .council_lists import dashboard_content
+
     entries = queue(request, context.id)
-    return {"title": f"Tableau de bord — {context.title}", "council": context, "entries": entries,
-            "can_validate": request.has_permission("validate", context)}
+    result = {"title": f"Tableau de bord — {context.title}", "council": context, "entries": entries,
+              "can_validate": request.has_permission("validate", context)}
+    result.update(dashboard_content(request, context))
+    return result

@@ -114,7 +114,7 @@ def test_members_join_a_group_principal_at_their_next_request(site):
     app = webtest.TestApp(wsgi)
     login(app, "animateur")
     page = app.get("/groupes/loire/@@modifier")
-    form = page.forms[1] if len(page.forms) > 1 else page.forms[0]
+    form = next(f for f in page.forms.values() if "add" in f.fields)
     form["add"] = "C"
     form.submit().follow()
     with open_registry_root(wsgi.registry) as (root, tm):

@@ -129,3 +129,19 @@ def test_accounts_not_active_have_no_councillor_principal(site, state):
         principals = compute_principals(user, root.catalog)
         assert not any(p.startswith(("role:", "council:", "group:", "groupmate:")) for p in principals)
         tm.abort()
+
+
+def test_collaborative_document_members_edit_but_only_author_deletes(site):
+    from conseils_site.resources.content import Document
+
+    app, ids = site
+    with open_registry_root(app.registry) as (root, tm):
+        a = root.territoires.council_by_code("A")
+        doc = a.add("collab", Document("Collab", a.id, author_id=ids["animateur"], visibility="public",
+                                       mode="collaboratif"))
+        member = principals_of(root, ids, "membre")
+        assert ACLHelper().permits(doc, member, "edit")
+        assert not ACLHelper().permits(doc, member, "delete")
+        assert ACLHelper().permits(doc, principals_of(root, ids, "referent"), "delete")
+        assert not ACLHelper().permits(doc, principals_of(root, ids, "groupe_partage"), "edit")
+        tm.abort()

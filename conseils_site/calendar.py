@@ -1,0 +1,255 @@
+"""Events as iCalendar (RFC 5545), « Ajouter à mon agenda » links, and personal calendar addresses.
+
+Times are written in UTC (`...Z`): every client places them in its own time zone, and a council
+overseas keeps its own local time without us shipping a VTIMEZONE per zone."""
+import datetime
+import hmac
+import secrets
+from collections import namedtuple
+from urllib.parse import quote, urlencode, urlsplit
+
+from pyramid.authorization import Everyone
+
+from .resources.content import PARIS
+from .security.sanitize import html_to_text
+from .text import slugify
+
+UTC = datetime.timezone.utc
+MAX_LINE_OCTETS = 75
+CRLF = "\r\n"
+PRODID = "-//Conseils citoyens//Agenda//FR"
+# How far back a subscribed calendar goes, and how many events it holds at most.
+PAST_WINDOW = datetime.timedelta(days=365)
+MAX_EVENTS = 1000
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+class Viewer:
+    """Stands in for a request in `allowed_query`: only its principals are read.
+
+    Feeds and calendar subscriptions have no session, so they name whose view they show."""
+
+    def __init__(self, principals):
+        self.principals = list(principals)
+
+
+ANONYMOUS = Viewer([Everyone])
+
+
+# French dates, as people read them ------------------------------------------------------------
+
+def format_day(value):
+    """« mercredi 14 mai 2025 » for a date or a datetime (in Paris time)."""
+    if isinstance(value, datetime.datetime):
+        value = value.astimezone(PARIS).date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{DAYS[value.weekday()]} {day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_time(value):
+    """« 18 h » or « 18 h 30 », in Paris time."""
+    value = value.astimezone(PARIS)
+    return f"{value.hour} h" + (f" {value.minute:02d}" if value.minute else "")
+
+
+def format_when(event):
+    """The day and hours of an event, in one French phrase."""
+    start, end = event.start, event.end
+    text = f"{format_day(start)} à {format_time(start)}"
+    if end is not None and end > start:
+        if end.astimezone(PARIS).date() == start.astimezone(PARIS).date():
+            text = f"{format_day(start)} de {format_time(start)} à {format_time(end)}"
+        else:
+            text += f" au {format_day(end)} à {format_time(end)}"
+    return text
+
+
+# iCalendar ----------------------------------------------------------------------------------
+
+def escape_text(value):
+    """TEXT values: backslash, semicolon, comma and line breaks are escaped (RFC 5545 3.3.11)."""
+    value = (value or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return "".join(c for c in value if c == "\t" or ord(c) >= 32)
+
+
+def fold(line):
+    """Lines longer than 75 octets continue on lines starting with a space (never inside a
+    UTF-8 character)."""
+    pieces, current, size = [], "", 0
+    limit = MAX_LINE_OCTETS
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            pieces.append(current)
+            current, size, limit = " ", 1, MAX_LINE_OCTETS
+        current += char
+        size += width
+    pieces.append(current)
+    return CRLF.join(pieces)
+
+
+def utc_stamp(value):
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def host_of(request):
+    settings = request.registry.settings
+    url = settings.get("conseils.public_url") or request.application_url
+    return urlsplit(url).hostname or "localhost"
+
+
+def event_uid(request, event):
+    """Stable for the event's whole life: its id never changes, even when its council moves."""
+    return f"{event.id}@{host_of(request)}"
+
+
+def sequence(event):
+    """The revision number clients compare: an explicit counter when the event keeps one,
+    otherwise the seconds between creation and last change, which only ever grows."""
+    explicit = getattr(event, "sequence", None)
+    if explicit is not None:
+        return int(explicit)
+    return max(0, int((event.modified - event.created).total_seconds()))
+
+
+def event_end(event):
+    end = event.end
+    return end if end is not None and end > event.start else None
+
+
+def event_details(request, event):
+    """The description people read in their calendar: the text, then the page's address."""
+    text = html_to_text(event.description)
+    council = getattr(event, "council", None)
+    lines = [text] if text else []
+    if council is not None and getattr(council, "title", None):
+        lines.append(f"{council.title} ({council.commune_name})")
+    lines.append(request.resource_url(event))
+    return "\n\n".join(lines)
+
+
+def vevent(request, event):
+    """The lines of one VEVENT; DTSTAMP is the last change (no METHOD: a published calendar)."""
+    summary = ("Annulé : " if event.cancelled else "") + event.title
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event_uid(request, event)}",
+        f"DTSTAMP:{utc_stamp(event.modified)}",
+        f"CREATED:{utc_stamp(event.created)}",
+        f"LAST-MODIFIED:{utc_stamp(event.modified)}",
+        f"SEQUENCE:{sequence(event)}",
+        f"DTSTART:{utc_stamp(event.start)}",
+    ]
+    end = event_end(event)
+    if end is not None:
+        lines.append(f"DTEND:{utc_stamp(end)}")
+    lines += [
+        f"SUMMARY:{escape_text(summary)}",
+        f"DESCRIPTION:{escape_text(event_details(request, event))}",
+    ]
+    if event.place:
+        lines.append(f"LOCATION:{escape_text(event.place)}")
+    lines += [
+        f"URL:{request.resource_url(event)}",
+        "STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED",
+        "CLASS:PUBLIC" if event.visibility == "public" else "CLASS:PRIVATE",
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def calendar_body(request, events, name, description="", subscription=False):
+    """A whole VCALENDAR as bytes: CRLF line ends, folded lines, UTF-8."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+             f"NAME:{escape_text(name)}", f"X-WR-CALNAME:{escape_text(name)}"]
+    if description:
+        lines += [f"DESCRIPTION:{escape_text(description)}",
+                  f"X-WR-CALDESC:{escape_text(description)}"]
+    if subscription:
+        lines += ["REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
+    for event in events:
+        lines += vevent(request, event)
+    lines.append("END:VCALENDAR")
+    return (CRLF.join(fold(line) for line in lines) + CRLF).encode("utf-8")
+
+
+def calendar_filename(title):
+    return f"{slugify(title)}.ics"
+
+
+def window_start(now=None):
+    """Subscribed calendars show the past year and everything to come."""
+    return (now or datetime.datetime.now(UTC)) - PAST_WINDOW
+
+
+# « Ajouter à mon agenda » --------------------------------------------------------------------
+
+CalendarLinks = namedtuple("CalendarLinks", "ics google outlook")
+GOOGLE = "https://calendar.google.com/calendar/render"
+OUTLOOK = "https://outlook.live.com/calendar/0/deeplink/compose"
+MAX_DETAILS = 1200  # the links stay well under the length browsers and servers accept
+
+
+def _query(params):
+    # %20 for spaces (both services read it), and the "/" between Google's dates kept as is.
+    return urlencode(params, quote_via=quote, safe="/")
+
+
+def _short(text, limit=MAX_DETAILS):
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def event_links(request, event):
+    """The three ways of adding an event to one's calendar, URL-encoded."""
+    end = event_end(event) or event.start + datetime.timedelta(hours=1)
+    details = event_details(request, event)
+    url = request.resource_url(event)
+    if len(details) > MAX_DETAILS:
+        details = _short(details[:-len(url)].strip()) + "\n\n" + url
+    place = event.place or ""
+    google = GOOGLE + "?" + _query([
+        ("action", "TEMPLATE"), ("text", event.title),
+        ("dates", f"{utc_stamp(event.start)}/{utc_stamp(end)}"),
+        ("details", details), ("location", place),
+    ])
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    outlook = OUTLOOK + "?" + _query([
+        ("subject", event.title),
+        ("startdt", event.start.astimezone(UTC).strftime(iso)),
+        ("enddt", end.astimezone(UTC).strftime(iso)),
+        ("body", details), ("location", place),
+    ])
+    return CalendarLinks(request.resource_url(event, "@@agenda.ics"), google, outlook)
+
+
+# Personal calendar addresses ----------------------------------------------------------------
+
+def issue_calendar_token(user):
+    """A new secret address for the user's calendar; the previous one stops working at once.
+
+    The user's id leads the token so the address finds its account without a scan; the random
+    part (256 bits) is the secret."""
+    user.calendar_token = f"{user.id}-{secrets.token_urlsafe(32)}"
+    return user.calendar_token
+
+
+def user_for_calendar_token(users, token):
+    """The active account this address belongs to, or None (renewed, disabled, deleted…)."""
+    user_id, _, secret = (token or "").partition("-")
+    if not user_id or not secret:
+        return None
+    user = users.get(user_id)
+    expected = getattr(user, "calendar_token", None) if user is not None else None
+    if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
+        return None
+    return user if user.is_active else None
+
+
+def personal_calendar_url(request, user):
+    token = getattr(user, "calendar_token", None)
+    return request.resource_url(request.root, "agenda", f"{token}.ics") if token else None

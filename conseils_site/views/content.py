@@ -1,0 +1,238 @@
+"""Documents, action reports and events of a council: create, show, edit, delete.
+
+Who may do what comes from the items' ACL (security/visibility.py); these views only name the
+permission. Saving fires the object events that keep the catalog, and so every list, in step."""
+import copy
+from dataclasses import dataclass
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from ..forms.content import (
+    ActionReportSchema, DocumentSchema, EventEditSchema, EventSchema, editable_text, rich_text,
+)
+from ..forms.render import FormError, make_form, process_form
+from ..resources import ActionReport, Attachment, Council, CouncilItem, Document, Event
+from ..resources.content import utcnow
+from ..resources.events import ObjectModified, notify
+from ..security.visibility import who_can_see
+from .cache import anonymous_page_cache
+from .content_display import author_name, format_date, format_datetime, format_span
+from .content_files import document_files, photo_files
+from .council_lists import LISTINGS, council_items_for  # noqa: F401 (the public page's helper)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What differs between the three kinds of item; the views below are the same for all."""
+
+    kind: str
+    listing: str  # the council's listing view of this kind
+    schema: type
+    edit_schema: type
+    uploads: tuple  # factories of ReceivedFiles, one per file field
+    new_heading: str
+    button: str
+    saved: str
+    intro: list
+
+
+KINDS = {
+    "document": KindSpec(
+        "document", "documents", DocumentSchema, DocumentSchema, (document_files,),
+        "Créer un document", "Publier le document", "Le document « {} » est enregistré.",
+        ["Un document classique rassemble des fichiers (compte rendu de réunion, affiche, "
+         "photo…) et une courte description.",
+         "Un document collaboratif est un texte que tous les membres de votre conseil peuvent "
+         "compléter."]),
+    "action_report": KindSpec(
+        "action_report", "actions", ActionReportSchema, ActionReportSchema,
+        (photo_files, document_files), "Créer une nouvelle action", "Publier le compte rendu",
+        "Le compte rendu « {} » est enregistré.",
+        ["Racontez une action menée par votre conseil : ce qui a été fait, avec qui, et ce qui "
+         "en est ressorti. Vous pouvez ajouter des photos et des documents."]),
+    "event": KindSpec(
+        "event", "evenements", EventSchema, EventEditSchema, (),
+        "Créer un nouvel événement", "Publier l'événement", "L'événement « {} » est enregistré.",
+        ["Annoncez une réunion, une permanence ou une fête de quartier : le jour, l'heure et le "
+         "lieu suffisent pour commencer."]),
+}
+
+
+def build_item(kind, council, data, author_id):
+    common = {"author_id": author_id, "visibility": data["visibility"]}
+    if kind == "document":
+        return Document(data["title"], council.id, description=rich_text(data["description"]),
+                        mode=data["mode"], body=rich_text(data["body"]), **common)
+    if kind == "action_report":
+        return ActionReport(data["title"], council.id, data["date"], text=rich_text(data["text"]),
+                            **common)
+    return Event(data["title"], council.id, data["start"], data["end"], place=data["place"],
+                 description=rich_text(data["description"]), **common)
+
+
+def apply_changes(item, data):
+    item.title, item.visibility = data["title"], data["visibility"]
+    if item.kind == "document":
+        item.mode = data["mode"]
+        item.description, item.body = rich_text(data["description"]), rich_text(data["body"])
+    elif item.kind == "action_report":
+        item.date, item.text = data["date"], rich_text(data["text"])
+    else:
+        item.start, item.end, item.place = data["start"], data["end"], data["place"]
+        item.description, item.cancelled = rich_text(data["description"]), data["cancelled"]
+
+
+def initial_values(item):
+    """The item as its edit form shows it: texts as they were typed."""
+    values = {"title": item.title, "visibility": item.visibility}
+    if item.kind == "document":
+        values.update(mode=item.mode, description=editable_text(item.description),
+                      body=editable_text(item.body))
+    elif item.kind == "action_report":
+        values.update(date=item.date, text=editable_text(item.text))
+    else:
+        values.update(start=item.start, end=item.end, place=item.place, cancelled=item.cancelled,
+                      description=editable_text(item.description))
+    return values
+
+
+def _own_widget(form, name):
+    """A copy of a field's widget for this request: schema nodes (and their widgets) are shared."""
+    field = form[name]
+    field.widget = copy.copy(field.widget)
+    return field.widget
+
+
+def _receive_files(request, form, spec):
+    received = [make(request) for make in spec.uploads]
+    for files in received:
+        widget = _own_widget(form, files.field_name)
+        widget.received, widget.problems = files.received, files.problems
+    return received
+
+
+def _refuse_bad_files(received):
+    """Nothing is saved while a file was refused; the other fields and files are kept."""
+    for files in received:
+        if files.problems:
+            raise FormError(files.field_name, files.problems)
+
+
+def _form_page(request, council, result, heading, intro, item=None):
+    result.update({"title": heading, "heading": heading, "council": council, "item": item,
+                   "intro": intro})
+    return result
+
+
+def _create(context, request, kind):
+    spec = KINDS[kind]
+    form = make_form(request, spec.schema(creating=True), spec.button, formid=kind)
+    received = _receive_files(request, form, spec)
+
+    def save(data):
+        _refuse_bad_files(received)
+        item = build_item(kind, context, data, request.user.id)
+        context.add(context.unique_name(item.title), item)  # indexed by the ObjectAdded event
+        for files in received:
+            files.attach_to(item)
+        request.session.flash(spec.saved.format(item.title))
+        return HTTPSeeOther(request.resource_path(item))
+
+    result = process_form(request, form, save)
+    if not isinstance(result, dict):
+        return result
+    return _form_page(request, context, result, spec.new_heading, spec.intro)
+
+
+@view_config(context=Council, name="nouveau-document", permission="create",
+             renderer="conseils_site:templates/content/form.pt")
+def new_document(context, request):
+    return _create(context, request, "document")
+
+
+@view_config(context=Council, name="nouvelle-action", permission="create",
+             renderer="conseils_site:templates/content/form.pt")
+def new_action_report(context, request):
+    return _create(context, request, "action_report")
+
+
+@view_config(context=Council, name="nouvel-evenement", permission="create",
+             renderer="conseils_site:templates/content/form.pt")
+def new_event(context, request):
+    return _create(context, request, "event")
+
+
+@view_config(context=CouncilItem, name="modifier", permission="edit",
+             renderer="conseils_site:templates/content/form.pt")
+def edit_item(context, request):
+    spec = KINDS[context.kind]
+    form = make_form(request, spec.edit_schema(), "Enregistrer les modifications", formid=context.kind)
+    received = _receive_files(request, form, spec)
+    if spec.uploads:
+        _own_widget(form, "files").existing = context.attachments()
+
+    def save(data):
+        _refuse_bad_files(received)
+        apply_changes(context, data)
+        for name in request.POST.getall("remove"):
+            if isinstance(context.get(name), Attachment):
+                context.remove(name)
+        for files in received:
+            files.attach_to(context)
+        context.modified = utcnow()
+        # The ACL derives from the visibility: reindexing now updates who finds it in lists.
+        notify(ObjectModified(context), request.registry)
+        request.session.flash(f"Les modifications de « {context.title} » sont enregistrées.")
+        return HTTPSeeOther(request.resource_path(context))
+
+    result = process_form(request, form, save, initial=initial_values(context))
+    if not isinstance(result, dict):
+        return result
+    return _form_page(request, context.__parent__, result, f"Modifier « {context.title} »", [],
+                      item=context)
+
+
+@view_config(context=CouncilItem, name="supprimer", permission="delete",
+             renderer="conseils_site:templates/content/delete.pt")
+def delete_item(context, request):
+    """A confirmation page; the POST (CSRF-checked) deletes the item and its files."""
+    council = context.__parent__
+    if request.method == "POST":
+        title, listing = context.title, KINDS[context.kind].listing
+        council.remove(context.__name__)  # unindexed by the ObjectWillBeRemoved event
+        request.session.flash(f"« {title} » est supprimé.")
+        return HTTPSeeOther(request.resource_path(council, "@@" + listing))
+    request.response.cache_control = "no-store"
+    return {"title": f"Supprimer « {context.title} »", "item": context, "council": council,
+            "author": author_name(request, context), "file_count": len(context.attachments())}
+
+
+@view_config(context=CouncilItem, permission="view", decorator=anonymous_page_cache,
+             renderer="conseils_site:templates/content/item.pt")
+def item_page(context, request):
+    council = context.__parent__
+    listing = KINDS[context.kind].listing
+    attachments = context.attachments()
+    modified = context.modified if context.modified != context.created else None
+    return {
+        "title": context.title, "item": context, "council": council,
+        "list_url": request.resource_path(council, "@@" + listing),
+        "list_label": LISTINGS[listing][1],
+        "author": author_name(request, context),
+        "created": format_datetime(context.created),
+        "modified": format_datetime(modified) if modified else "",
+        "sentence": who_can_see(context.visibility),
+        "when": format_span(context.start, context.end) if context.kind == "event" else "",
+        "cancelled": bool(getattr(context, "cancelled", False)),
+        "action_date": format_date(context.date) if context.kind == "action_report" else "",
+        "text": getattr(context, "text", ""),
+        "body": getattr(context, "body", ""),
+        "is_collaborative": getattr(context, "mode", None) == "collaboratif",
+        "images": [a for a in attachments if a.is_image],
+        "files": [a for a in attachments if not a.is_image],
+        "edit_url": (request.resource_path(context, "@@modifier")
+                     if request.has_permission("edit", context) else None),
+        "delete_url": (request.resource_path(context, "@@supprimer")
+                       if request.has_permission("delete", context) else None),
+    }

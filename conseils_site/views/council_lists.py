@@ -1,0 +1,126 @@
+"""A council's documents, actions and events, listed for the viewer: every list goes through the
+catalog's permission-filtered helpers, so nobody sees an item they may not open."""
+import datetime
+
+from hypatia.query import Not
+from pyramid.view import view_config
+
+from ..catalog.queries import (
+    Page, allowed_items, allowed_query, items_query, page_number, paginate, upcoming_events_query,
+)
+from ..resources import Council
+from ..resources.content import PARIS
+from .cache import anonymous_page_cache
+from .content_display import rows
+from .layout import add_feed
+
+PAGE_SIZE = 20
+LISTINGS = {
+    # view name: (kind, page title, text when empty, create view, create label)
+    "documents": ("document", "Documents", "Aucun document n'est visible pour le moment.",
+                  "nouveau-document", "Créer un document"),
+    "actions": ("action_report", "Comptes rendus d'action",
+                "Aucun compte rendu d'action n'est visible pour le moment.",
+                "nouvelle-action", "Créer une nouvelle action"),
+    "evenements": ("event", "Événements", "Aucun événement n'est visible pour le moment.",
+                   "nouvel-evenement", "Créer un nouvel événement"),
+}
+
+
+def now():
+    return datetime.datetime.now(PARIS)
+
+
+def council_items_for(request, council, limit=10):
+    """The newest items of a council this visitor may see, as rows for the `item-list` macro
+    (templates/content/macros.pt). For the public council page and the dashboard."""
+    catalog = request.root.catalog
+    query = items_query(catalog, council_id=council.id)
+    return rows(request, allowed_items(catalog, request, query, "newest", limit=limit))
+
+
+def upcoming_events_for(request, council, limit=5):
+    """The next events of a council this visitor may see, soonest first, as rows."""
+    catalog = request.root.catalog
+    query = upcoming_events_query(catalog, now(), council_id=council.id)
+    return rows(request, allowed_items(catalog, request, query, "start", limit=limit))
+
+
+def events_page(request, council, number, size=PAGE_SIZE):
+    """Upcoming events (soonest first), then past ones (latest first), as one paged list.
+
+    Returns the page and how many of its items are upcoming."""
+    catalog = request.root.catalog
+    upcoming = upcoming_events_query(catalog, now(), council_id=council.id)
+    past = items_query(catalog, kinds=("event",), council_id=council.id) & Not(upcoming)
+    upcoming_total = _count(catalog, request, upcoming)
+    total = upcoming_total + _count(catalog, request, past)
+    number = min(max(1, number), max(1, -(-total // size)))
+    first, last = (number - 1) * size, number * size
+    items = []
+    if first < upcoming_total:
+        items += allowed_items(catalog, request, upcoming, "start", limit=last)[first:last]
+    if last > upcoming_total:
+        skip, wanted = max(0, first - upcoming_total), last - upcoming_total
+        items += allowed_items(catalog, request, past, "newest", limit=wanted)[skip:wanted]
+    return Page(items, total, number, size), max(0, min(size, upcoming_total - first))
+
+
+def _count(catalog, request, query):
+    return len(allowed_query(catalog, request, query).execute(resolver=catalog.get))
+
+
+def _listing(context, request, name):
+    kind, title, empty, create_view, create_label = LISTINGS[name]
+    catalog = request.root.catalog
+    number = page_number(request)
+    if kind == "event":
+        page, upcoming_on_page = events_page(request, context, number)
+    else:
+        query = items_query(catalog, kinds=(kind,), council_id=context.id)
+        page, upcoming_on_page = paginate(catalog, request, query, "newest", number=number,
+                                          size=PAGE_SIZE), None
+    item_rows = rows(request, page.items)
+    add_feed(request, f"{context.title} — publications publiques", request.resource_url(context, "@@flux.atom"))
+    return {
+        "title": f"{title} — {context.title}", "heading": title, "council": context,
+        "page": page, "query_prefix": "", "empty": empty, "is_events": kind == "event",
+        "item_rows": item_rows if upcoming_on_page is None else item_rows[:upcoming_on_page],
+        "past_rows": item_rows[upcoming_on_page:] if upcoming_on_page is not None else [],
+        "create_url": (request.resource_path(context, "@@" + create_view)
+                       if request.has_permission("create", context) else None),
+        "create_label": create_label,
+    }
+
+
+@view_config(context=Council, name="documents", permission="view", decorator=anonymous_page_cache,
+             renderer="conseils_site:templates/content/list.pt")
+def documents(context, request):
+    return _listing(context, request, "documents")
+
+
+@view_config(context=Council, name="actions", permission="view", decorator=anonymous_page_cache,
+             renderer="conseils_site:templates/content/list.pt")
+def actions(context, request):
+    return _listing(context, request, "actions")
+
+
+@view_config(context=Council, name="evenements", permission="view", decorator=anonymous_page_cache,
+             renderer="conseils_site:templates/content/list.pt")
+def events(context, request):
+    return _listing(context, request, "evenements")
+
+
+def dashboard_content(request, council):
+    """What « Gérer mon conseil » shows of the council's content, with the buttons to publish."""
+    def link(name):
+        return request.resource_path(council, "@@" + name)
+
+    return {
+        "latest_rows": council_items_for(request, council, limit=10),
+        "upcoming_rows": upcoming_events_for(request, council, limit=5),
+        "create_links": [(link(view), label) for _, _, _, view, label in LISTINGS.values()],
+        "list_links": [(link(name), spec[1]) for name, spec in LISTINGS.items()],
+        "edit_fiche_url": link("modifier"),
+        "can_edit_fiche": request.has_permission("edit", council),
+    }

@@ -1,0 +1,207 @@
+"""« Rechercher » across the site: words, then facets by kind and département, counted on what
+the visitor may see.
+
+Every result and every count comes from `allowed_query` with the request's principals; the
+facets intersect that allowed set with one index each, so counting costs set intersections."""
+import re
+from urllib.parse import urlencode
+
+from BTrees import family64
+from hypatia.query import Any, Eq
+from hypatia.text.parsetree import ParseError
+from pyramid.view import view_config
+
+from ..calendar import format_day, format_when
+from ..catalog.queries import Page, allowed_query, page_number, text_query
+from ..geography import get_geography
+from ..resources import SiteRoot
+from ..resources.content import KIND_LABELS
+from ..security.sanitize import html_to_text
+from ..text import fold, words
+from .cache import anonymous_page_cache
+
+IF = family64.IF
+SEARCH_KINDS = ("document", "action_report", "event", "news", "resource", "council")
+RESULT_LABELS = dict(KIND_LABELS, council="Conseil")
+FACET_LABELS = {
+    "council": "Conseils", "document": "Documents", "action_report": "Comptes rendus d'action",
+    "event": "Événements", "news": "Actualités", "resource": "Ressources",
+}
+ORDERS = {"date": "Les plus récents d'abord", "pertinence": "Les plus pertinents d'abord"}
+PAGE_SIZE = 20
+EXCERPT_LENGTH = 220
+MAX_QUERY = 200
+
+
+def allowed_ids(catalog, request, query):
+    """The docids (weighted by relevance when a text query is in) the visitor may see."""
+    try:
+        return allowed_query(catalog, request, query).execute().ids
+    except ParseError:
+        return IF.Set()
+
+
+def count_by_kind(catalog, ids):
+    index = catalog.indexes["kind"]
+    return {kind: len(IF.intersection(ids, index.applyEq(kind))) for kind in SEARCH_KINDS}
+
+
+def count_by_departement(catalog, ids):
+    index = catalog.indexes["territories"]
+    counts = {}
+    for code in get_geography().departements:
+        found = len(IF.intersection(ids, index.applyEq(f"departement:{code}")))
+        if found:
+            counts[code] = found
+    return counts
+
+
+def ordered_docids(catalog, ids, number, size, order):
+    """One page of docids. By date: dated items newest first, then councils (undated) by name.
+    By relevance: the text index's Okapi scores, already computed by the query."""
+    end = number * size
+    if order == "pertinence" and hasattr(ids, "items"):
+        return list(catalog.indexes["text"].sort(ids, limit=end))[end - size:end]
+    newest = catalog.indexes["newest"]
+    undated = IF.intersection(ids, newest.not_indexed())
+    dated = IF.difference(IF.Set(ids.keys() if hasattr(ids, "keys") else ids), undated)
+    found = []
+    if end - size < len(dated):
+        found = list(newest.sort(dated, limit=min(end, len(dated))))[end - size:end]
+    if end > len(dated) and len(undated):
+        by_name = list(catalog.indexes["sort_title"].sort(undated, raise_unsortable=False))
+        found += by_name[max(0, end - size - len(dated)):end - len(dated)]
+    return found
+
+
+def excerpt(text, query, length=EXCERPT_LENGTH):
+    """A short passage of the text, around the first word searched for when it is far in."""
+    if len(text) <= length:
+        return text
+    folded = "".join((fold(c) or " ")[0] for c in text)  # same length as the text
+    start = 0
+    for term in words(query):
+        match = re.search(r"\b" + re.escape(term), folded)
+        if match:
+            start = max(0, match.start() - length // 3)
+            break
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = start + length
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+def body_text(obj):
+    for attr in ("summary", "description", "text", "body"):
+        text = html_to_text(getattr(obj, attr, "") or "")
+        if text:
+            return text
+    if obj.kind == "council":
+        return f"Conseil citoyen de {obj.commune_name} ({obj.departement_code})."
+    return ""
+
+
+def date_text(obj):
+    kind = obj.kind
+    if kind == "event":
+        return ("Annulé — " if obj.cancelled else "") + format_when(obj)
+    if kind == "action_report":
+        return f"Action du {format_day(obj.date)}"
+    if kind == "news":
+        return format_day(obj.date)
+    if kind in ("document", "resource"):
+        return f"Publié le {format_day(obj.created)}"
+    return ""
+
+
+def where_text(obj):
+    if obj.kind == "council":
+        return f"{obj.commune_name} ({obj.departement_code})"
+    council = obj.__parent__ if obj.kind in ("document", "action_report", "event") else None
+    if council is not None and getattr(council, "kind", None) == "council":
+        return f"{council.title} — {council.commune_name} ({council.departement_code})"
+    return ""
+
+
+def result_of(request, obj, q):
+    return {"kind": RESULT_LABELS.get(obj.kind, obj.kind), "title": obj.title,
+            "url": request.resource_path(obj), "where": where_text(obj), "when": date_text(obj),
+            "excerpt": excerpt(body_text(obj), q)}
+
+
+def link(request, **params):
+    """This page's address with other parameters; the page number starts again at 1."""
+    kept = {k: v for k, v in params.items() if v}
+    return request.path + ("?" + urlencode(kept) if kept else "")
+
+
+@view_config(context=SiteRoot, name="recherche", renderer="conseils_site:templates/search.pt",
+             decorator=anonymous_page_cache)
+def search(context, request):
+    q = " ".join(request.params.get("q", "").split())[:MAX_QUERY]
+    kind = request.params.get("kind", "")
+    kind = kind if kind in SEARCH_KINDS else ""
+    geo = get_geography()
+    departement = request.params.get("departement", "")
+    departement = departement if departement in geo.departements else ""
+    order = request.params.get("tri", "")
+    order = order if order in ORDERS else "date"
+    catalog = context.catalog
+    result = {"title": f"Recherche « {q} »" if q else "Rechercher", "q": q, "kind": kind,
+              "departement": departement, "order": order, "page": None, "results": [],
+              "kind_facets": [], "departement_facets": [], "links": {},
+              "signed_in": request.user is not None}
+    matched = text_query(catalog, q) if q else None
+    if matched is None:
+        return result
+    base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
+    everything = allowed_ids(catalog, request, base)
+    kind_set = catalog.indexes["kind"].applyEq(kind) if kind else None
+    dep_set = (catalog.indexes["territories"].applyEq(f"departement:{departement}")
+               if departement else None)
+    # Each facet counts within the other facet's choice, so its numbers say what a click gives.
+    by_kind = count_by_kind(catalog, IF.intersection(everything, dep_set) if dep_set else everything)
+    by_dep = count_by_departement(
+        catalog, IF.intersection(everything, kind_set) if kind_set else everything)
+    query = base
+    if kind:
+        query &= Eq(catalog.indexes["kind"], kind)
+    if departement:
+        query &= Eq(catalog.indexes["territories"], f"departement:{departement}")
+    ids = allowed_ids(catalog, request, query)
+    total = len(ids)
+    count = max(1, -(-total // PAGE_SIZE))
+    number = min(page_number(request), count)
+    docids = ordered_docids(catalog, ids, number, PAGE_SIZE, order) if total else []
+    items = [catalog.get(docid) for docid in docids]
+    page = Page([result_of(request, obj, q) for obj in items if obj is not None], total, number,
+                PAGE_SIZE)
+    tri = "" if order == "date" else order
+    result.update(
+        page=page, results=page.items,
+        kind_facets=[(k, FACET_LABELS[k], n, link(request, q=q, kind=k, departement=departement,
+                                                   tri=tri))
+                     for k, n in by_kind.items() if n],
+        departement_facets=[(code, f"{geo.departements[code].name} ({code})", n,
+                             link(request, q=q, kind=kind, departement=code, tri=tri))
+                            for code, n in sorted(by_dep.items())],
+        links={
+            "all_kinds": link(request, q=q, departement=departement, tri=tri),
+            "all_departements": link(request, q=q, kind=kind, tri=tri),
+            "orders": [(name, label, link(request, q=q, kind=kind, departement=departement,
+                                          tri="" if name == "date" else name))
+                       for name, label in ORDERS.items()],
+            "previous": link(request, q=q, kind=kind, departement=departement, tri=tri,
+                             page=number - 1 if number > 2 else None),
+            "next": link(request, q=q, kind=kind, departement=departement, tri=tri,
+                         page=number + 1),
+        },
+        kind_label=FACET_LABELS.get(kind, ""),
+        departement_label=(f"{geo.departements[departement].name} ({departement})"
+                           if departement else ""),
+    )
+    return result
