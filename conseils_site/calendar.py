@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from pyramid.authorization import Everyone
 
+from .dates import format_date, format_time
 from .resources.content import PARIS
 from .security.sanitize import html_to_text
 from .text import slugify
@@ -21,9 +22,6 @@ PRODID = "-//Conseils citoyens//Agenda//FR"
 # How far back a subscribed calendar goes, and how many events it holds at most.
 PAST_WINDOW = datetime.timedelta(days=365)
 MAX_EVENTS = 1000
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 class Viewer:
@@ -42,16 +40,7 @@ ANONYMOUS = Viewer([Everyone])
 
 def format_day(value):
     """« mercredi 14 mai 2025 » for a date or a datetime (in Paris time)."""
-    if isinstance(value, datetime.datetime):
-        value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{DAYS[value.weekday()]} {day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def format_time(value):
-    """« 18 h » or « 18 h 30 », in Paris time."""
-    value = value.astimezone(PARIS)
-    return f"{value.hour} h" + (f" {value.minute:02d}" if value.minute else "")
+    return format_date(value, weekday=True)
 
 
 def format_when(event):

@@ -3,6 +3,7 @@
 A form re-rendered after an error lists the files already received (hidden `upload` tokens);
 the next submission takes them back. Files are on disk, not in the database, and are
 forgotten after a day. Tokens are random and bound to the session that uploaded them."""
+import contextlib
 import json
 import os
 import secrets
@@ -61,20 +62,16 @@ class UploadStore:
 
     def forget(self, token):
         for suffix in ("data", "json"):
-            try:
+            with contextlib.suppress(KeyError, OSError):  # already gone: nothing to forget
                 os.remove(self._file(token, suffix))
-            except (KeyError, OSError):
-                pass
 
     def purge(self, now=None):
         now = now or time.time()
         for name in os.listdir(self.path):
             path = os.path.join(self.path, name)
-            try:
+            with contextlib.suppress(OSError):  # removed meanwhile by another process
                 if now - os.path.getmtime(path) > KEEP_SECONDS:
                     os.remove(path)
-            except OSError:
-                pass
 
 
 def get_upload_store(request):

@@ -47,5 +47,12 @@ def visibility_acl(obj, level, council_id, editors=(), author=None):
     return acl
 
 
+def is_public(obj):
+    """Whether anonymous visitors may view it, as its ACL says: decides shared caching."""
+    from pyramid.authorization import ACLHelper
+
+    return Everyone in ACLHelper().principals_allowed_by_permission(obj, "view")
+
+
 def who_can_see(level):
     return LEVEL_SENTENCES[level]

@@ -12,6 +12,7 @@ from ..calendar import (
 from ..catalog.queries import allowed_query, upcoming_events_query
 from ..resources import Council, Event, SiteRoot
 from ..security.principals import compute_principals
+from ..security.visibility import is_public
 from .cache import anonymous_page_cache
 from .profile import to_login
 
@@ -58,7 +59,7 @@ def event_calendar(context, request):
     """One event to import, for whoever may see it."""
     body = calendar_body(request, [context], context.title)
     return ics_response(request, body, calendar_filename(context.title),
-                        public=context.visibility == "public")
+                        public=is_public(context))
 
 
 @view_config(context=SiteRoot, name="agenda", path_info=r"^/agenda/[^/]+\.ics$")

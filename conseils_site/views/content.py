@@ -17,7 +17,8 @@ from ..resources.content import utcnow
 from ..resources.events import ObjectModified, notify
 from ..security.visibility import who_can_see
 from .cache import anonymous_page_cache
-from .content_display import author_name, format_date, format_datetime, format_span
+from ..dates import format_date, format_datetime, format_span
+from .content_display import author_name
 from .content_files import document_files, photo_files
 from .council_lists import LISTINGS, council_items_for  # noqa: F401 (the public page's helper)
 

@@ -1,6 +1,5 @@
 """Files of council items: received with a form, kept across a failed submission, and served
 only after the permission check, straight from the blob."""
-from pyramid.authorization import ACLHelper, Everyone
 from pyramid.response import FileIter, FileResponse, Response
 from pyramid.view import view_config
 from ZODB.interfaces import BlobError
@@ -8,6 +7,7 @@ from ZODB.interfaces import BlobError
 from ..images import ACCEPTED_KINDS as CLEANED_KINDS, clean_image
 from ..resources import Attachment, CouncilItem
 from ..resources.files import DOCUMENT_KINDS, MB, human_size, sniff
+from ..security.visibility import is_public
 from ..uploads import UploadError, check_file, read_field
 
 MAX_FILE_BYTES = 20 * MB
@@ -106,11 +106,6 @@ def document_files(request):
 
 def photo_files(request):
     return ReceivedFiles(request, "photos", "photo_upload", PHOTO_KINDS, PHOTO_MAX_SIDE)
-
-
-def is_public(obj):
-    """Whether anonymous visitors may view it, as its ACL says (not decided here)."""
-    return Everyone in ACLHelper().principals_allowed_by_permission(obj, "view")
 
 
 @view_config(context=Attachment, containment=CouncilItem, permission="view",

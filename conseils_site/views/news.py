@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
+from ..dates import format_date
 from ..catalog.queries import items_query, page_number, paginate
 from ..forms.news import news_schema, to_safe_html, upload_owner
 from ..forms.render import FormError, make_form, process_form
@@ -22,19 +23,12 @@ from .feeds import FEED_NAME
 from .layout import add_feed
 
 PAGE_SIZE = 10
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
 NEWS_VIEWS = {"ajouter"}
 
 
 def french_date(value):
     """'1er mars 2025': dates as people write them."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value)
 
 
 def unique_item_name(folder, title, reserved=()):

@@ -12,7 +12,7 @@ from ..catalog.queries import COUNCIL_KINDS, allowed_query
 from ..geography import get_geography
 from ..resources import Admin
 from ..resources.content import PARIS
-from .news import MONTHS
+from ..dates import MONTHS
 
 MONTH_COUNT = 12
 TOP_COUNT = 10
