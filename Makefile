@@ -24,7 +24,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 # Front-end packages come from the npm registry, pinned by package-lock.json.
 assets: $(VENDOR)/.built
 
-$(VENDOR)/.built: package.json package-lock.json
+$(VENDOR)/.built: package.json package-lock.json frontend/collab.js
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster
 	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
@@ -32,6 +32,10 @@ $(VENDOR)/.built: package.json package-lock.json
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet.markercluster/
+	mkdir -p $(VENDOR)/collab
+	node_modules/.bin/esbuild frontend/collab.js --bundle --minify --format=iife --target=es2019 \
+	  --legal-comments=external --log-level=warning --outfile=$(VENDOR)/collab/collab.js
+	cp node_modules/prosemirror-view/style/prosemirror.css $(VENDOR)/collab/
 	touch $@
 
 var:

@@ -18,6 +18,7 @@ def main(global_config, **settings):
     config.include(".uploads")
     config.include(".catalog")
     config.include(".resources")
+    config.include(".collab")
     config.include(".views")
     app = config.make_wsgi_app()
     return AnonymousCache(app, app.registry._zodb_databases[""])

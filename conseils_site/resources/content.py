@@ -110,19 +110,53 @@ class CouncilItem(Folder):
 
 
 class Document(CouncilItem):
-    """A classic document (files and a description) or a collaborative one (a shared text)."""
+    """A classic document (files and a description) or a collaborative one (a shared text).
+
+    A collaborative document's text lives in `shared` (collab/state.py, merged from every
+    editor's browser) with its `history`; `body` is then the server's rendering of it."""
 
     kind = "document"
     mode = "classique"
-    body = ""  # the collaborative text, sanitised HTML
+    shared = None
+    history = None
 
     def __init__(self, title, council_id, author_id=None, visibility="conseil", description="",
                  mode="classique", body=""):
         super().__init__(title, council_id, author_id, visibility, description)
+        self._body = body
+        self.set_mode(mode)
+
+    @property
+    def body(self):
+        """Sanitised HTML: the shared text of a collaborative document, else the stored one."""
+        if self.mode == "collaboratif" and self.shared is not None:
+            return self.shared.html
+        self._p_activate()  # older records stored the attribute as "body"
+        return self.__dict__.get("_body", self.__dict__.get("body", ""))
+
+    @body.setter
+    def body(self, value):
+        self._body = value
+
+    def set_mode(self, mode, body=None):
+        """Switching to collaborative starts the shared text from `body` (or the current text);
+        switching back to classic keeps the shared text's last version as the body."""
         if mode not in ("classique", "collaboratif"):
             raise ValueError(mode)
+        if mode == "collaboratif":
+            from ..collab.history import History
+            from ..collab.state import SharedText, from_html
+
+            text = self.body if body is None else body
+            if self.shared is None:
+                self.shared, self.history = SharedText(text), History()
+            elif self.mode == "classique":  # back to collaborative: go on from the classic text
+                self.shared.restore(from_html(text), None, utcnow())
+        elif mode == "classique" and self.mode == "collaboratif" and self.shared is not None:
+            self._body = self.shared.html if body is None else body
+        elif body is not None:
+            self._body = body
         self.mode = mode
-        self.body = body
 
     def editors(self):
         """A collaborative document is written by all the council's members."""

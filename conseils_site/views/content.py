@@ -17,6 +17,7 @@ from ..resources.content import utcnow
 from ..resources.events import ObjectModified, notify
 from ..security.visibility import who_can_see
 from .cache import anonymous_page_cache
+from .collab import editor_data
 from ..dates import format_date, format_datetime, format_span
 from .content_display import author_name
 from .content_files import document_files, photo_files
@@ -60,6 +61,11 @@ KINDS = {
 }
 
 
+COLLABORATIVE_EDIT_NOTE = ("Le texte de ce document collaboratif se modifie directement sur sa page, "
+                          "avec les autres membres du conseil ; ici, son titre, sa description, "
+                          "ses fichiers et qui peut le voir.")
+
+
 def build_item(kind, council, data, author_id):
     common = {"author_id": author_id, "visibility": data["visibility"]}
     if kind == "document":
@@ -75,8 +81,9 @@ def build_item(kind, council, data, author_id):
 def apply_changes(item, data):
     item.title, item.visibility = data["title"], data["visibility"]
     if item.kind == "document":
-        item.mode = data["mode"]
-        item.description, item.body = rich_text(data["description"]), rich_text(data["body"])
+        item.description = rich_text(data["description"])
+        # A collaborative text is written in its editor: its edit form has no body field.
+        item.set_mode(data["mode"], rich_text(data["body"]) if "body" in data else None)
     elif item.kind == "action_report":
         item.date, item.text = data["date"], rich_text(data["text"])
     else:
@@ -88,8 +95,9 @@ def initial_values(item):
     """The item as its edit form shows it: texts as they were typed."""
     values = {"title": item.title, "visibility": item.visibility}
     if item.kind == "document":
-        values.update(mode=item.mode, description=editable_text(item.description),
-                      body=editable_text(item.body))
+        values.update(mode=item.mode, description=editable_text(item.description))
+        if item.mode != "collaboratif":
+            values["body"] = editable_text(item.body)
     elif item.kind == "action_report":
         values.update(date=item.date, text=editable_text(item.text))
     else:
@@ -168,7 +176,10 @@ def new_event(context, request):
              renderer="conseils_site:templates/content/form.pt")
 def edit_item(context, request):
     spec = KINDS[context.kind]
-    form = make_form(request, spec.edit_schema(), "Enregistrer les modifications", formid=context.kind)
+    schema = spec.edit_schema()
+    if getattr(context, "mode", None) == "collaboratif":
+        del schema["body"]  # written in the document's editor, with everyone else
+    form = make_form(request, schema, "Enregistrer les modifications", formid=context.kind)
     received = _receive_files(request, form, spec)
     if spec.uploads:
         _own_widget(form, "files").existing = context.attachments()
@@ -190,7 +201,8 @@ def edit_item(context, request):
     result = process_form(request, form, save, initial=initial_values(context))
     if not isinstance(result, dict):
         return result
-    return _form_page(request, context.__parent__, result, f"Modifier « {context.title} »", [],
+    intro = [COLLABORATIVE_EDIT_NOTE] if getattr(context, "mode", None) == "collaboratif" else []
+    return _form_page(request, context.__parent__, result, f"Modifier « {context.title} »", intro,
                       item=context)
 
 
@@ -230,6 +242,7 @@ def item_page(context, request):
         "text": getattr(context, "text", ""),
         "body": getattr(context, "body", ""),
         "is_collaborative": getattr(context, "mode", None) == "collaboratif",
+        "editor": editor_data(request, context),
         "images": [a for a in attachments if a.is_image],
         "files": [a for a in attachments if not a.is_image],
         "edit_url": (request.resource_path(context, "@@modifier")
