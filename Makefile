@@ -49,6 +49,7 @@ browser-deps:
 
 bench: install assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.collab_load $(COLLAB_ARGS)
 
 # Regenerate the shipped geography and the demo directory from their sources (developers only).
 data: install
