@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VENDOR := conseils_site/static/vendor
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install assets var browser-deps bench data clean
+.PHONY: run test install assets var browser-deps bench data clean zeo backup restore
 
 run: install assets var
 	$(BIN)/pserve development.ini
@@ -60,3 +60,22 @@ data: install
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info
+
+# Several application processes on one database: the ZEO server of production-zeo.ini
+# (zeo.conf: var/Data.fs and var/blobs, shared with the processes). Stops on Ctrl-C or SIGTERM.
+ZEO_ADDRESS ?= 127.0.0.1:8100
+zeo: install var
+	CONSEILS_VAR=$(CURDIR)/var CONSEILS_ZEO_ADDRESS=$(ZEO_ADDRESS) $(BIN)/runzeo -C zeo.conf
+
+# Backups (repozo + blob snapshots) of the FileStorage named by BACKUP_INI, into BACKUP_DIR
+# (default: var/backups; better another disk). `make restore RESTORE_TO=/new/place
+# [RESTORE_DATE=YYYY-MM-DD-HH-MM-SS]` rebuilds Data.fs and blobs/ there. See README.
+BACKUP_INI ?= production.ini
+BACKUP_DIR ?= var/backups
+backup: install
+	$(BIN)/conseils-backup $(BACKUP_INI) --dir $(BACKUP_DIR) $(BACKUP_ARGS)
+
+restore: install
+	@test -n "$(RESTORE_TO)" || { echo "RESTORE_TO=dossier-neuf manquant"; exit 2; }
+	$(BIN)/conseils-backup $(BACKUP_INI) --dir $(BACKUP_DIR) --restore $(RESTORE_TO) \
+	  $(if $(RESTORE_DATE),--date $(RESTORE_DATE))

@@ -41,7 +41,7 @@ def write_ini():
     dev.read(ROOT / "development.ini", encoding="utf-8")
     settings = dict(dev["app:main"])
     settings.update({
-        "zodbconn.uri": f"file://{HERE}/Data.fs?blobstorage_dir={HERE}/blobs",
+        "zodbconn.uri": f"fsblobs://{HERE}/Data.fs?blob_dir={HERE}/blobs",
         "pyramid.reload_templates": "false",
         "conseils.load_demo": "false",
         "conseils.session_secret": "bench-only-secret-not-for-production",

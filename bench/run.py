@@ -70,7 +70,7 @@ def write_ini():
     dev.read(ROOT / "development.ini", encoding="utf-8")
     settings = dict(dev["app:main"])
     settings.update({
-        "zodbconn.uri": f"file://{WORK}/Data.fs?blobstorage_dir={WORK}/blobs"
+        "zodbconn.uri": f"fsblobs://{WORK}/Data.fs?blob_dir={WORK}/blobs"
                         "&connection_cache_size=20000",
         "pyramid.reload_templates": "false",
         "pyramid.debug_authorization": "false",

@@ -1,10 +1,34 @@
+import os
+
 from pyramid.config import Configurator
 
 from .views.cache import AnonymousCache
 
 
+# Production's secrets and per-machine values come from the environment, never from a file in
+# git: a variable that is set wins over the ini's value (README, Configuration).
+ENVIRONMENT = {
+    "CONSEILS_SESSION_SECRET": "conseils.session_secret",
+    "CONSEILS_ADMIN_EMAIL": "conseils.admin_email",
+    "CONSEILS_ADMIN_PASSWORD": "conseils.admin_password",
+    "CONSEILS_SMTP_HOST": "mail.host",
+    "CONSEILS_SMTP_USER": "mail.username",
+    "CONSEILS_SMTP_PASSWORD": "mail.password",
+    "CONSEILS_PUBLIC_URL": "conseils.public_url",
+}
+
+
+def settings_from_environment(settings, environ=None):
+    environ = os.environ if environ is None else environ
+    for variable, name in ENVIRONMENT.items():
+        if environ.get(variable):
+            settings[name] = environ[variable]
+    return settings
+
+
 def main(global_config, **settings):
     """The WSGI application of the site."""
+    settings_from_environment(settings)
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("pyramid.default_locale_name", "fr")
     config = Configurator(settings=settings, root_factory="conseils_site.resources.root_factory")

@@ -99,6 +99,8 @@ def read_field(field):
     """(filename, bytes) of a posted file field, or None when nothing was chosen."""
     if field is None or not hasattr(field, "file") or not getattr(field, "filename", None):
         return None
+    # A request retried after a ConflictError reuses the parsed form: read from the start.
+    field.file.seek(0)
     return field.filename, field.file.read()
 
 

@@ -40,6 +40,9 @@ def ensure_site(registry, out=None):
             return
         root = create_site(get_geography())
         zodb_root[APP_KEY] = root
+        from ..evolve import mark_all_done
+
+        mark_all_done(root)  # created in the current shape: every evolve step counts as done
         if asbool(settings.get("conseils.load_demo", True)):
             from ..importer import import_demo_directory
 

@@ -26,7 +26,7 @@ def collab_site(tmp_path_factory):
     import waitress
 
     tmp = tmp_path_factory.mktemp("collab-journey")
-    app = make_app(**{"zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
+    app = make_app(**{"zodbconn.uri": f"fsblobs://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
                       "mail.queue_path": str(tmp / "mail")})
     ids = build_site(app)
     with open_registry_root(app.registry) as (root, tm):

@@ -61,7 +61,7 @@ def workspace_site(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("workspace-journey")
     app = make_app(**{
-        "zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
+        "zodbconn.uri": f"fsblobs://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
         "mail.queue_path": str(tmp / "mail"),
         "conseils.upload_path": str(tmp / "uploads"),
     })

@@ -11,7 +11,7 @@ from conseils_site.security.passwords import check_password
 INI = """
 [app:main]
 use = egg:conseils_site
-zodbconn.uri = file://{here}/Data.fs?blobstorage_dir={here}/blobs
+zodbconn.uri = fsblobs://{here}/Data.fs?blobstorage_dir={here}/blobs
 conseils.session_secret = test
 conseils.load_demo = false
 conseils.admin_email = animateur@example.org

@@ -160,11 +160,12 @@ def test_not_json_and_forged_csrf_are_refused(site):
 
 @pytest.fixture
 def small_site(tmp_path):
-    wsgi = make_app(**{"zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
+    wsgi = make_app(**{"zodbconn.uri": f"fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
                        "mail.queue_path": str(tmp_path / "mail"),
                        "collab.max_bytes": "3000", "collab.max_update_bytes": "1500",
                        "collab.max_snapshots": "4"})
-    return wsgi, build_site(wsgi)
+    yield wsgi, build_site(wsgi)
+    wsgi.registry._zodb_databases[""].close()
 
 
 def test_oversized_updates_and_documents_are_refused_and_the_text_kept(small_site):

@@ -29,7 +29,7 @@ def png(width=40, height=30, color="red"):
 @pytest.fixture
 def site(tmp_path):
     """Councils A, B (grouped) and C with their accounts, on a FileStorage with blobs."""
-    wsgi = make_app(**{"zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
+    wsgi = make_app(**{"zodbconn.uri": f"fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
                        "mail.queue_path": str(tmp_path / "mail"),
                        "conseils.upload_path": str(tmp_path / "uploads")})
     ids = build_site(wsgi)

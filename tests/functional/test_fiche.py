@@ -29,7 +29,7 @@ def jpeg(width=2400, height=1200, gps=True):
 @pytest.fixture
 def site(tmp_path):
     """A FileStorage with blobs (the image is a blob, which the in-memory storage lacks)."""
-    wsgi = make_app(**{"zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
+    wsgi = make_app(**{"zodbconn.uri": f"fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
                        "mail.queue_path": str(tmp_path / "mail"),
                        "conseils.upload_path": str(tmp_path / "uploads")})
     yield wsgi, build_site(wsgi)

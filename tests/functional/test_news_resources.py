@@ -25,7 +25,7 @@ def png(width=40, height=30, color="red"):
 @pytest.fixture
 def site(tmp_path):
     """A FileStorage with blobs: files live in blobs, which the in-memory storage lacks."""
-    wsgi = make_app(**{"zodbconn.uri": f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
+    wsgi = make_app(**{"zodbconn.uri": f"fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs",
                        "mail.queue_path": str(tmp_path / "mail"),
                        "conseils.upload_path": str(tmp_path / "uploads")})
     yield wsgi, build_site(wsgi)

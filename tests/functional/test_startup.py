@@ -21,7 +21,7 @@ SETTINGS = {
 
 def _app(tmp_path, **extra):
     settings = dict(SETTINGS, **extra)
-    settings["zodbconn.uri"] = f"file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs"
+    settings["zodbconn.uri"] = f"fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs"
     return main({}, **settings)
 
 
@@ -76,7 +76,7 @@ def test_sigterm_closes_the_filestorage_cleanly(tmp_path):
     ini.write_text(f"""
 [app:main]
 use = egg:conseils_site
-zodbconn.uri = file://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
+zodbconn.uri = fsblobs://{tmp_path}/Data.fs?blobstorage_dir={tmp_path}/blobs
 conseils.session_secret = s
 conseils.load_demo = false
 conseils.admin_password = un-mot-de-passe-long
@@ -103,3 +103,25 @@ listen = 127.0.0.1:{port}
         if proc.poll() is None:
             proc.kill()
     assert (tmp_path / "Data.fs.index").stat().st_size > 100
+
+
+@pytest.mark.parametrize("ini", ["production.ini", "production-zeo.ini", "production-relstorage.ini"])
+def test_production_settings_come_from_the_environment(tmp_path, monkeypatch, ini):
+    """The shipped production files load as pserve loads them, with secrets from the environment
+    (no `%(ENV_…)s` interpolation that PasteDeploy cannot fill)."""
+    from pathlib import Path
+
+    from plaster import get_settings
+
+    from conseils_site import settings_from_environment
+
+    source = Path(__file__).resolve().parents[2] / ini
+    settings = get_settings(str(source), "app:main")
+    assert settings["zodbconn.uri"]
+    assert not any("ENV_" in str(value) for value in settings.values())
+    monkeypatch.setenv("CONSEILS_SESSION_SECRET", "secret-de-l-environnement")
+    monkeypatch.setenv("CONSEILS_SMTP_HOST", "smtp.exemple.fr")
+    settings = settings_from_environment(dict(settings))
+    assert settings["conseils.session_secret"] == "secret-de-l-environnement"
+    assert settings["mail.host"] == "smtp.exemple.fr"
+    assert settings["conseils.secure_cookies"] == "true"

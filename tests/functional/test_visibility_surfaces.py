@@ -91,7 +91,7 @@ def path_only(url):
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("visibility")
-    wsgi = make_app(**{"zodbconn.uri": f"file://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
+    wsgi = make_app(**{"zodbconn.uri": f"fsblobs://{tmp}/Data.fs?blobstorage_dir={tmp}/blobs",
                        "mail.queue_path": str(tmp / "mail"),
                        "conseils.upload_path": str(tmp / "uploads")})
     ids = build_site(wsgi)
