@@ -33,6 +33,7 @@ def main(global_config, **settings):
     settings.setdefault("pyramid.default_locale_name", "fr")
     config = Configurator(settings=settings, root_factory="conseils_site.resources.root_factory")
     config.include("pyramid_chameleon")
+    config.include(".templating")
     config.include("pyramid_retry")
     config.include("pyramid_tm")
     config.include("pyramid_zodbconn")

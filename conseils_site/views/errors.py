@@ -32,7 +32,10 @@ def bad_csrf(request):
                        "à nouveau."}
 
 
-@exception_view_config(Exception, renderer="conseils_site:templates/error.pt")
+# A conflict that pyramid_retry will retry is not an error yet: no page, no traceback in the log.
+# The page is for errors that will not be retried, and for the last attempt.
+@exception_view_config(Exception, renderer="conseils_site:templates/error.pt", retryable_error=False)
+@exception_view_config(Exception, renderer="conseils_site:templates/error.pt", last_retry_attempt=True)
 def server_error(exc, request):
     if isinstance(exc, HTTPForbidden):
         return forbidden(request)

@@ -12,6 +12,7 @@ import webtest
 
 from conseils_site import main
 from conseils_site.resources.bootstrap import close_database
+from tests.conftest import make_app
 
 SETTINGS = {
     "conseils.session_secret": "s",
@@ -125,3 +126,33 @@ def test_production_settings_come_from_the_environment(tmp_path, monkeypatch, in
     assert settings["conseils.session_secret"] == "secret-de-l-environnement"
     assert settings["mail.host"] == "smtp.exemple.fr"
     assert settings["conseils.secure_cookies"] == "true"
+
+
+def test_a_cold_server_answers_concurrent_first_requests():
+    """Templates compile on first use; several threads compiling at once used to fail on
+    CPython 3.11 with a SystemError (a 500 on a fresh process). conseils_site/templating.py."""
+    import threading
+
+    import webtest
+
+    paths = ["/", "/carte", "/conseils", "/connexion", "/inscription", "/mot-de-passe-oublie",
+             "/groupes", "/actualites", "/ressources", "/recherche?q=a", "/conditions",
+             "/confidentialite"]
+    failures = []
+    for _ in range(4):
+        app = make_app()
+        barrier = threading.Barrier(len(paths))
+
+        def first_request(path, app=app, barrier=barrier):
+            client = webtest.TestApp(app)
+            barrier.wait()
+            response = client.get(path, expect_errors=True)
+            if response.status_int >= 500:
+                failures.append(path)
+
+        threads = [threading.Thread(target=first_request, args=(p,)) for p in paths]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not failures
