@@ -31,6 +31,8 @@ def make_indexes():
     indexes["territories"] = KeywordIndex(d.territories)
     indexes["sort_title"] = FieldIndex(d.sort_title)
     indexes["sort_commune"] = FieldIndex(d.sort_commune)
+    indexes["forum"] = KeywordIndex(d.forum)
+    indexes["forum_order"] = FieldIndex(d.forum_order)
     indexes["text"] = TextIndex(d.text, lexicon=Lexicon(FoldingSplitter()))
     return indexes
 

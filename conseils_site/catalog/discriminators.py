@@ -86,10 +86,24 @@ def sort_commune(obj, default):
     return f"{fold(commune)} {fold(obj.title)}"
 
 
+def forum(obj, default):
+    """Where a forum message sits: 'section:<id>' for a topic, 'topic:<id>' for a reply."""
+    return list(getattr(obj, "forum_keys", None) or ()) or default
+
+
+def forum_order(obj, default):
+    """A message's place in its list: topics pinned then by activity, replies by number."""
+    value = getattr(obj, "forum_order", None)
+    return value if value is not None else default
+
+
 def text(obj, default):
     if kind(obj, None) is None:
         return default
     parts = [getattr(obj, "title", "")]
+    if getattr(obj, "hidden", False) or getattr(obj, "deleted", False):
+        # A forum message hidden by moderation or deleted: its words leave the index.
+        return " ".join(p for p in parts if p) or default
     for attr in ("summary", "description", "text", "body", "place"):
         value = getattr(obj, attr, None)
         if isinstance(value, str) and value:

@@ -118,3 +118,39 @@ def allowed_items(catalog, request, query, sort_index="newest", limit=None):
     """The allowed objects of a query, sorted, up to `limit`: for short lists (dashboards, feeds)."""
     results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
     return list(results.sort(catalog.indexes[sort_index], limit=limit))
+
+
+# --- The forum and the working groups' spaces -----------------------------------------------
+
+SHARED_LEVELS = ("groupes", "membres", "public")  # what a council shares with its groups
+
+
+def forum_topics_query(catalog, section_id):
+    """The topics of a rubrique or a group's forum; sort with 'forum_order' (pinned first,
+    then the most recently active) or 'newest'."""
+    return Eq(catalog.indexes["kind"], "forum_topic") & Eq(catalog.indexes["forum"],
+                                                           f"section:{section_id}")
+
+
+def forum_replies_query(catalog, topic_id):
+    """The replies of a topic; sort with 'forum_order' (their numbers)."""
+    return Eq(catalog.indexes["kind"], "forum_reply") & Eq(catalog.indexes["forum"],
+                                                           f"topic:{topic_id}")
+
+
+def group_shared_query(catalog, council_ids, kinds=("document", "action_report")):
+    """What the councils of a working group shared at the *groupes* level and above."""
+    return (Any(catalog.indexes["kind"], list(kinds))
+            & Any(catalog.indexes["councils"], list(council_ids))
+            & Any(catalog.indexes["visibility"], list(SHARED_LEVELS)))
+
+
+def group_events_query(catalog, council_ids, after):
+    """The coming events the councils of a working group shared with it; sort with 'start'."""
+    return (upcoming_events_query(catalog, after)
+            & Any(catalog.indexes["councils"], list(council_ids))
+            & Any(catalog.indexes["visibility"], list(SHARED_LEVELS)))
+
+
+def allowed_count(catalog, request, query):
+    return len(allowed_query(catalog, request, query).execute(resolver=catalog.get))

@@ -99,6 +99,11 @@ def upgrade_site(root, out):
     if "admin" not in root:
         from .admin import Admin
         root.add("admin", Admin(), send_events=False)
+    from .forum import create_forum, ensure_group_forum
+    if "forum" not in root:
+        root.add("forum", create_forum(), send_events=False)
+    for group in root.groups.values():
+        ensure_group_forum(group)
     if not hasattr(root, "audit"):
         from ..security.audit import AuditLog
         root.audit = AuditLog()

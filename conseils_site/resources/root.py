@@ -5,6 +5,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 from .admin import Admin
 from .content import NewsFolder, ResourcesFolder
 from .folder import Folder
+from .forum import create_forum
 from .territory import Territories, Territory
 from .groups import WorkingGroups
 from .users import Users
@@ -48,6 +49,7 @@ def create_site(geography):
     root.add("admin", Admin(), send_events=False)
     root.add("actualites", NewsFolder(), send_events=False)
     root.add("ressources", ResourcesFolder(), send_events=False)
+    root.add("forum", create_forum(), send_events=False)
     root.audit = AuditLog()
     territories = root.territoires
     for region in sorted(geography.regions.values(), key=lambda r: r.name):

@@ -1,4 +1,5 @@
-"""Working groups: the public directory, the animators' administration, councillors' requests."""
+"""Working groups: the public directory, the animators' administration, councillors' requests.
+A group's own page and space are in group_space.py."""
 from hypatia.query import Eq
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
@@ -22,12 +23,6 @@ def groups_directory(context, request):
     return {"title": "Groupes de travail", "groups": groups,
             "councils_of": lambda g: group_councils(request, g),
             "can_request": request.has_permission("request_group", context)}
-
-
-@view_config(context=WorkingGroup, renderer="conseils_site:templates/groups/group.pt")
-def group_page(context, request):
-    return {"title": context.title, "group": context, "councils": group_councils(request, context),
-            "can_edit": request.has_permission("edit", context)}
 
 
 def territory_label(scale, code):

@@ -16,16 +16,22 @@ from ..catalog.queries import Page, allowed_query, page_number, text_query
 from ..geography import get_geography
 from ..resources import SiteRoot
 from ..resources.content import KIND_LABELS
+from ..resources.forum import GroupForum
 from ..security.sanitize import html_to_text
 from ..text import fold, words
 from .cache import anonymous_page_cache
+from .forum_display import DELETED_TEXT, HIDDEN_TEXT, MODERATED_DELETION_TEXT, message_url
 
 IF = family64.IF
-SEARCH_KINDS = ("document", "action_report", "event", "news", "resource", "council")
-RESULT_LABELS = dict(KIND_LABELS, council="Conseil")
+SEARCH_KINDS = ("document", "action_report", "event", "news", "resource", "council",
+                "forum_topic", "forum_reply")
+FORUM_KINDS = ("forum_topic", "forum_reply")
+RESULT_LABELS = dict(KIND_LABELS, council="Conseil", forum_topic="Sujet du forum",
+                     forum_reply="Réponse du forum")
 FACET_LABELS = {
     "council": "Conseils", "document": "Documents", "action_report": "Comptes rendus d'action",
     "event": "Événements", "news": "Actualités", "resource": "Ressources",
+    "forum_topic": "Sujets du forum", "forum_reply": "Réponses du forum",
 }
 ORDERS = {"date": "Les plus récents d'abord", "pertinence": "Les plus pertinents d'abord"}
 PAGE_SIZE = 20
@@ -113,12 +119,16 @@ def date_text(obj):
         return f"Action du {format_day(obj.date)}"
     if kind == "news":
         return format_day(obj.date)
-    if kind in ("document", "resource"):
+    if kind in ("document", "resource", "forum_reply"):
         return f"Publié le {format_day(obj.created)}"
+    if kind == "forum_topic":
+        return f"Dernière activité le {format_day(obj.last_activity)}"
     return ""
 
 
 def where_text(obj):
+    if obj.kind in FORUM_KINDS:
+        return forum_where(obj)
     if obj.kind == "council":
         return f"{obj.commune_name} ({obj.departement_code})"
     council = obj.__parent__ if obj.kind in ("document", "action_report", "event") else None
@@ -128,9 +138,33 @@ def where_text(obj):
 
 
 def result_of(request, obj, q):
+    if obj.kind in FORUM_KINDS:
+        return forum_result(request, obj, q)
     return {"kind": RESULT_LABELS.get(obj.kind, obj.kind), "title": obj.title,
             "url": request.resource_path(obj), "where": where_text(obj), "when": date_text(obj),
             "excerpt": excerpt(body_text(obj), q)}
+
+
+def forum_where(obj):
+    section = obj.topic.section
+    if isinstance(section, GroupForum):
+        return f"Forum du groupe « {section.group.title} »"
+    return f"Forum — {section.title}" if section is not None else "Forum"
+
+
+def forum_result(request, obj, q):
+    """A topic or a reply: a reply is named by its topic and leads to its place in the thread;
+    a message hidden by moderation or deleted shows no words (they are not indexed either)."""
+    title = obj.title if obj.kind == "forum_topic" else f"Réponse dans « {obj.topic.title} »"
+    if obj.hidden:
+        text = HIDDEN_TEXT
+    elif obj.deleted:
+        text = MODERATED_DELETION_TEXT if obj.deleted_by else DELETED_TEXT
+    else:
+        text = excerpt(body_text(obj), q)
+    url = request.resource_path(obj) if obj.kind == "forum_topic" else message_url(request, obj)
+    return {"kind": RESULT_LABELS[obj.kind], "title": title, "url": url,
+            "where": forum_where(obj), "when": date_text(obj), "excerpt": text}
 
 
 def link(request, **params):
