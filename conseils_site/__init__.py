@@ -15,6 +15,10 @@ ENVIRONMENT = {
     "CONSEILS_SMTP_USER": "mail.username",
     "CONSEILS_SMTP_PASSWORD": "mail.password",
     "CONSEILS_PUBLIC_URL": "conseils.public_url",
+    "CONSEILS_SMS_URL": "sms.http.url",
+    "CONSEILS_SMS_USER": "sms.http.username",
+    "CONSEILS_SMS_PASSWORD": "sms.http.password",
+    "CONSEILS_SMS_TOKEN": "sms.http.token",
 }
 
 

@@ -6,6 +6,11 @@ queued file only once the SMTP server has accepted it: a crash may send a messag
 drop one. Attempts are kept in headers of the queued file itself (`X-Conseils-Attempts`,
 `-Next-Attempt`, `-Last-Error`), rewritten atomically; messages given up on go to `<queue>/dead/`
 with an `X-Conseils-Dead-Reason` header.
+
+Messages people did not ask for one by one (alerts, digests, reminders, the newsletter) carry
+`List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058: the mail
+program POSTs to the link, no sign-in needed) and `Precedence: bulk`; every message says
+`Auto-Submitted: auto-generated` (RFC 3834), so no vacation reply comes back.
 """
 import contextlib
 import dataclasses
@@ -80,11 +85,19 @@ class Mailer:
         self.tm = tm
         self.delivery = QueuedMailDelivery(self.config.queue_path, transaction_manager=tm)
 
-    def send(self, to, subject, text, html=None, headers=None, sender=None):
-        """Queue a message, written to disk only if the transaction commits; its Message-Id."""
+    def send(self, to, subject, text, html=None, headers=None, sender=None,
+             unsubscribe_url=None, bulk=False):
+        """Queue a message, written to disk only if the transaction commits; its Message-Id.
+
+        `unsubscribe_url`: the one-click link (a signed token in it, no sign-in needed) that
+        stops this kind of message; it makes the message a bulk one."""
         recipients = [to] if isinstance(to, str) else list(to)
         if not recipients:
             raise ValueError("a message needs at least one recipient")
+        listed = list_headers(unsubscribe_url) if unsubscribe_url else {}
+        headers = dict(headers or {})
+        if bulk or unsubscribe_url:
+            headers.setdefault("Precedence", "bulk")
         message = build_message(sender or self.config.default_sender, recipients, subject,
                                 text, html, headers)
         envelope_to = [parseaddr(r)[1] for r in recipients]
@@ -95,10 +108,24 @@ class Mailer:
         # parts as us-ascii; the message is already 7-bit clean, so queue it the way send() does
         # without that step: written to tmp/ now, moved to new/ when the transaction commits.
         queued = message_from_bytes(message.as_bytes(), policy=compat32)
+        # Added to the compat32 copy: the modern policy would turn a long link into RFC 2047
+        # encoded words, which mail programs do not read as a link.
+        for name, value in listed.items():
+            queued[name] = value
         managed = self.delivery.createDataManager(parseaddr(message["From"])[1], envelope_to,
                                                   queued)
         managed.join_transaction()
         return message["Message-Id"]
+
+
+def list_headers(unsubscribe_url):
+    """The headers of a message one can leave in one click (RFC 2369, RFC 8058)."""
+    if not unsubscribe_url.startswith("https://") and not unsubscribe_url.startswith("http://"):
+        raise ValueError("the unsubscribe link must be an absolute http(s) address")
+    if not unsubscribe_url.isascii() or any(c in unsubscribe_url for c in "<> \r\n"):
+        raise ValueError("the unsubscribe link must be a plain ASCII address")
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def build_message(sender, recipients, subject, text, html=None, headers=None):
@@ -129,6 +156,10 @@ def get_mailer(request):
 def includeme(config):
     ensure_queue(MailSettings.from_settings(config.registry.settings).queue_path)
     config.add_request_method(get_mailer, "mailer", reify=True)
+    # The other channels and the alerts come with the mailer: `request.sms`, and the object
+    # event subscribers that record pending alerts (notify/alerts.py).
+    config.include("conseils_site.notify.sms")
+    config.include("conseils_site.notify.alerts")
 
 
 @dataclasses.dataclass

@@ -107,6 +107,12 @@ def upgrade_site(root, out):
     if not hasattr(root, "audit"):
         from ..security.audit import AuditLog
         root.audit = AuditLog()
+    if "lettre" not in root:
+        from .newsletter import Newsletters
+        root.add("lettre", Newsletters(), send_events=False)
+    if getattr(root, "alerts", None) is None:
+        from ..notify.store import AlertCenter
+        root.alerts = AlertCenter()
     added = root.catalog.ensure_indexes()
     if added:
         print(f"Index ajoutés au catalogue : {', '.join(added)}", file=out)

@@ -51,6 +51,10 @@ def create_site(geography):
     root.add("ressources", ResourcesFolder(), send_events=False)
     root.add("forum", create_forum(), send_events=False)
     root.audit = AuditLog()
+    from ..notify.store import AlertCenter
+    from .newsletter import Newsletters
+    root.add("lettre", Newsletters(), send_events=False)
+    root.alerts = AlertCenter()  # pending alerts, digests, reminders sent, SMS counts
     territories = root.territoires
     for region in sorted(geography.regions.values(), key=lambda r: r.name):
         territories.add_region(Territory("region", region.code, region.name))

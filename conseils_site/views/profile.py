@@ -1,4 +1,4 @@
-"""« Mon profil »: change my details and password, download my data, delete my account."""
+"""« Mon profil »: change my details, alerts and password, download my data, delete my account."""
 import datetime
 import json
 
@@ -10,20 +10,29 @@ from pyramid.view import view_config
 from ..accounts import delete_account
 from ..calendar import personal_calendar_url
 from ..forms.account import DeleteAccountSchema, PasswordChangeSchema, ProfileSchema
+from ..forms.profile_alerts import AlertsSchema, chosen, initial_alerts
 from ..forms.render import FormError, make_form, process_form
+from ..notify import preferences
+from ..notify.newsletter import unsubscribe as stop_newsletter
+from ..notify.sms import SmsSettings
 from ..resources import SiteRoot
 from ..resources.events import ObjectModified, notify
 from ..security import throttle
 from ..security.passwords import check_password, hash_password
-from .account import FORM_PAGE, TEMPLATES
+from .account import FORM_PAGE
 
 PROFILE_FIELDS = ("first_name", "last_name", "role_in_council", "mobile", "newsletter",
                   "sms_alerts")
 # Never in the download: secrets, and the tree's own bookkeeping. `decided_by` names another
 # person (the validator); the decision's date and message are given instead.
-NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles", "calendar_token"}
+NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles", "calendar_token",
+                "alert_preferences"}
 SMS_NEEDS_MOBILE = ("Pour recevoir des alertes par SMS, indiquez votre numéro de mobile (ou "
                     "décochez la case des alertes SMS).")
+SMS_CHOICES_NEED_MOBILE = ("Pour recevoir des SMS, indiquez d'abord votre numéro de mobile dans "
+                           "« Modifier mon profil » ci-dessus, ou choisissez « Jamais » dans la "
+                           "colonne SMS.")
+PROFILE_PAGE = "conseils_site:templates/profile.pt"
 
 
 def to_login(request):
@@ -45,7 +54,7 @@ def check_current_password(request, user, password, field):
 
 
 @view_config(context=SiteRoot, name="mon-profil", path_info=r"^/mon-profil/?$",
-             renderer=TEMPLATES + "profile.pt")
+             renderer=PROFILE_PAGE)
 def profile(context, request):
     user = request.user
     if user is None:
@@ -59,11 +68,30 @@ def profile(context, request):
     def save_profile(appstruct):
         if appstruct["sms_alerts"] and not appstruct["mobile"]:
             raise FormError("mobile", SMS_NEEDS_MOBILE)
+        if appstruct["sms_alerts"] and not preferences.sms_enabled(user):
+            preferences.reset_sms(user)  # SMS on again: the default SMS choices apply
         for name in PROFILE_FIELDS:
             setattr(user, name, appstruct[name])
+        if not user.newsletter:  # one switch: a subscription made from /lettre ends too
+            stop_newsletter(context, user.email)
         notify(ObjectModified(user))
         request.session.flash("Votre profil est enregistré.")
         return HTTPSeeOther(request.resource_url(context, "mon-profil"))
+
+    alerts_form = make_form(request, AlertsSchema(), "Enregistrer mes alertes",
+                            formid="mes-alertes")
+
+    def save_alerts(appstruct):
+        frequencies, reminders = chosen(appstruct)
+        wants_sms = reminders["sms"] or any(
+            value != preferences.NEVER for (channel, _), value in frequencies.items()
+            if channel == "sms")
+        if wants_sms and not user.mobile:
+            raise FormError("frequencies", SMS_CHOICES_NEED_MOBILE)
+        preferences.set_preferences(user, frequencies, reminders)
+        user.sms_alerts = wants_sms  # choosing SMS here is asking for them
+        request.session.flash("Vos préférences d'alertes sont enregistrées.")
+        return HTTPSeeOther(request.resource_url(context, "mon-profil", anchor="alertes"))
 
     def change_password(appstruct):
         check_current_password(request, user, appstruct["current_password"], "current_password")
@@ -75,6 +103,9 @@ def profile(context, request):
     profile_result = process_form(request, profile_form, save_profile, initial=initial)
     if not isinstance(profile_result, dict):
         return profile_result
+    alerts_result = process_form(request, alerts_form, save_alerts, initial=initial_alerts(user))
+    if not isinstance(alerts_result, dict):
+        return alerts_result
     password_result = process_form(request, password_form, change_password)
     if not isinstance(password_result, dict):
         return password_result
@@ -82,6 +113,8 @@ def profile(context, request):
     return {"title": "Mon profil", "user": user,
             "councils": [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None],
             "profile_form": profile_result["form"], "password_form": password_result["form"],
+            "alerts_form": alerts_result["form"], "sms_enabled": preferences.sms_enabled(user),
+            "sms_cap": SmsSettings.from_settings(request.registry.settings).monthly_cap,
             "calendar_url": personal_calendar_url(request, user)}
 
 
@@ -114,6 +147,7 @@ def personal_data(request, user):
         },
         "preferences": {"lettre_d_information": bool(user.newsletter),
                         "alertes_sms": bool(user.sms_alerts)},
+        "alertes": preferences.summary(user),
         "conseils": [{"code": c.code, "nom": c.title, "commune": c.commune_name,
                       "departement": c.departement_code, "adresse": request.resource_url(c)}
                      for c in councils],

@@ -1,0 +1,81 @@
+"""Sending to one person, for the scripts: email with its unsubscribe link, SMS within the monthly
+cap (then by email), everything queued in the caller's transaction.
+
+    sender = Dispatcher(root, settings, tm)
+    sender.email(user, subject, body, scope="alertes")
+    status = sender.sms(user, text)   # SENT, CAPPED (the cap is reached: say it by email) or OFF
+"""
+import dataclasses
+
+from . import clock
+from .links import base_url, unsubscribe_url
+from .mail import Mailer
+from .preferences import sms_enabled
+from .sms import SmsQueue, SmsSettings
+
+SENT, CAPPED, OFF = "sent", "capped", "off"
+
+
+@dataclasses.dataclass
+class Counts:
+    emails: int = 0
+    sms: int = 0
+    capped: int = 0  # SMS that went by email because of the monthly cap
+    failures: list = dataclasses.field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(self, root, settings, tm, base=None, now=None):
+        self.root, self.settings = root, settings
+        self.base = base or base_url(settings)
+        self.now = now or clock.now()
+        self.mailer = Mailer(settings, tm)
+        self.sms_queue = SmsQueue(settings, tm)
+        self.cap = SmsSettings.from_settings(settings).monthly_cap
+        self.center = root.alerts
+        self.counts = Counts()
+
+    def unsubscribe(self, scope, user):
+        subject = user.email if scope == "lettre" else user.id
+        return unsubscribe_url(self.settings, self.base, scope, subject)
+
+    def email(self, user, subject, body, scope=None):
+        """Queue the mail; False (and the reason noted) when the address is unusable."""
+        stop = self.unsubscribe(scope, user) if scope else None
+        if stop:
+            label = {"alertes": "Ne plus recevoir ces alertes par courriel",
+                     "rappels": "Ne plus recevoir les rappels par courriel",
+                     "lettre": "Se désabonner de la lettre"}[scope]
+            body.links = body.links + [(label, stop)]
+        subject = " ".join(subject.split())  # typed titles never break a header
+        text, html = body.render(subject)
+        try:
+            self.mailer.send(user.email, subject, text, html, unsubscribe_url=stop)
+        except ValueError as exc:
+            self.counts.failures.append(f"courriel pour {user.email or user.id} : {exc}")
+            return False
+        self.counts.emails += 1
+        return True
+
+    def sms_left(self, user):
+        month = clock.month_key(self.now)
+        return max(0, self.cap - self.center.sms_count(user.id, month))
+
+    def sms(self, user, text):
+        if not sms_enabled(user):
+            return OFF
+        if self.sms_left(user) <= 0:
+            self.counts.capped += 1
+            return CAPPED
+        try:
+            self.sms_queue.send(user.mobile, text, user_id=user.id)
+        except ValueError as exc:
+            self.counts.failures.append(f"SMS pour {user.id} ({user.mobile}) : {exc}")
+            return OFF
+        self.center.count_sms(user.id, clock.month_key(self.now))
+        self.counts.sms += 1
+        return SENT
+
+    def cap_notice(self):
+        return (f"Vous avez reçu ce mois-ci les {self.cap} SMS prévus au plus par mois : "
+                "jusqu'à la fin du mois, vos alertes SMS arrivent par courriel.")
