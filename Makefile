@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VENDOR := conseils_site/static/vendor
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install assets var browser-deps bench data clean zeo backup restore
+.PHONY: run test check install assets var browser-deps bench data clean zeo backup restore
 
 run: install assets var
 	$(BIN)/pserve development.ini
@@ -13,12 +13,17 @@ run: install assets var
 test: install assets browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Static checks, run by .ci/run before the tests: lint and security (settings in pyproject.toml).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r conseils_site
+
 install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23" "setuptools>=65,<81" wheel
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,check]"
 	touch $@
 
 # Front-end packages come from the npm registry, pinned by package-lock.json.
@@ -50,6 +55,7 @@ browser-deps:
 bench: install assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.collab_load $(COLLAB_ARGS)
+	$(BIN)/python -m bench.scripts_scale
 
 # Regenerate the shipped geography and the demo directory from their sources (developers only).
 data: install

@@ -15,14 +15,12 @@ import json
 import random
 import re
 import shutil
-import statistics
 import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from bench.run import RESULTS, ROOT, WORK, BenchError, Server, machine_info
 

@@ -34,26 +34,42 @@ THREADS = 4
 ACCEPT_ENCODING = "gzip, deflate"
 
 # name, path (None: found at run time), aim as a fraction of the bare view's throughput.
+# Every page aims at 30 % of the bare view at least (issue 8); the council page at 40 %.
 PAGES = (
-    ("home", "/", None),
+    ("home", "/", 0.30),
     ("council", None, 0.40),
-    ("search", "/conseils?q=saint", None),
-    ("carte", "/carte", None),
+    ("search", "/conseils?q=saint", 0.30),
+    ("carte", "/carte", 0.30),
     ("geojson", "/conseils.geojson", 0.50),
-    # On the 100,000 items: the busiest council's documents, for a visitor and for a member.
-    # Both carry a session cookie so that both are rendered (the anonymous cache would answer
-    # the visitor otherwise): the comparison is of the permission-filtered query itself.
-    ("listing-visitor", "@@documents", None),
-    ("listing-member", "@@documents", None),
-    ("recherche", "/recherche?q=jardin", None),
-    ("ressources", "/ressources/publications", None),
+    ("ressources", "/ressources", 0.30),
+    # The busiest council's documents, for a visitor and for a member. Both carry a session
+    # cookie so that both are rendered (the anonymous cache would answer the visitor otherwise):
+    # the comparison is of the permission-filtered query itself.
+    ("listing-visitor", "@@documents", 0.30),
+    ("listing-member", "@@documents", 0.30),
+    ("recherche", "/recherche?q=jardin", 0.30),
+    ("publications", "/ressources/publications", 0.30),
+    ("forum-topic", None, 0.30),
+    ("group", None, 0.30),
+    ("collab-sync", None, 0.30),
+    # Signing in verifies an Argon2id hash: slow on purpose (it is what makes a stolen hash
+    # costly to attack), so it has no throughput aim; its latency is reported.
+    ("sign-in", "/connexion", None),
 )
 PAGE_NAMES = tuple(name for name, _, _ in PAGES)
-ITEMS = 100_000
+ITEMS = 200_000  # with 30,000 accounts, 300 groups, 50,000 forum messages: bench/populate.py
 VISITOR_COOKIE = "conseils_session=visiteur"  # no valid session: an anonymous visitor
 
 # Loopback only, never through a proxy that the environment may name.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_no_redirect_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _KeepRedirects())
 
 
 class BenchError(Exception):
@@ -90,7 +106,8 @@ def write_ini():
 
 # The code and data that shape the database the first start builds: when they change, a
 # database built earlier no longer shows what the site would build now, so it is rebuilt.
-BUILD_INPUTS = ("conseils_site/data/*", "conseils_site/resources/*.py",
+BUILD_INPUTS = ("conseils_site/data/*", "conseils_site/resources/*.py", "bench/populate.py",
+                "bench/generate.py",
                 "conseils_site/catalog/*.py", "conseils_site/importer.py",
                 "conseils_site/geography.py", "conseils_site/text.py")
 
@@ -106,7 +123,7 @@ def build_fingerprint():
     return digest.hexdigest()
 
 
-def build_database(rebuild, out):
+def build_database(rebuild, out, populate_args=""):
     """Start the site once on an empty FileStorage so that it loads the demo directory, then
     stop it cleanly (the index is written on close). Returns the seconds it took, or None
     when an earlier build is reused."""
@@ -131,11 +148,14 @@ def build_database(rebuild, out):
         server.wait_ready("/", timeout=600)
     finally:
         server.stop()
-    print(f"Adding {ITEMS:,} council items (once)…", file=out, flush=True)
-    done = subprocess.run([sys.executable, "-m", "bench.generate", str(INI), "--items", str(ITEMS)],
-                          cwd=ROOT, capture_output=True, text=True)
+    print("Filling it to national size (once; bench/populate.py, progress in "
+          f"{(WORK / 'populate.log').relative_to(ROOT)})…", file=out, flush=True)
+    with open(WORK / "populate.log", "w", encoding="utf-8") as log:
+        done = subprocess.run([sys.executable, "-m", "bench.populate", str(INI),
+                               *populate_args.split()],
+                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     if done.returncode != 0:
-        raise BenchError(f"bench.generate failed: {done.stderr[-2000:]}")
+        raise BenchError(f"bench.populate failed: see {WORK / 'populate.log'}")
     BUILT_MARKER.write_text(f"{fingerprint} {datetime.datetime.now().isoformat()}\n")
     return server.first_response
 
@@ -148,11 +168,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def fetch(url, timeout=30, headers=None):
-    """GET a URL; returns (status, body) with the body as sent (not decompressed)."""
+def fetch(url, timeout=30, headers=None, data=None):
+    """GET (or POST `data`) a URL; returns (status, body) with the body as sent (not
+    decompressed). Redirections are not followed: a sign-in answers 303."""
+    opener = _no_redirect_opener if data is not None else _opener
     try:
-        with _opener.open(urllib.request.Request(url, headers=headers or {}),
-                          timeout=timeout) as response:
+        with opener.open(urllib.request.Request(url, headers=headers or {}, data=data),
+                         timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -192,7 +214,7 @@ class Server:
             self.check_alive()
             try:
                 status, _ = fetch(self.base + path, timeout=timeout)
-            except (ConnectionError, urllib.error.URLError, socket.timeout):
+            except (TimeoutError, ConnectionError, urllib.error.URLError):
                 time.sleep(0.05)
                 continue
             if status != 200:
@@ -251,7 +273,7 @@ class Measure:
     path: str
     rps: float
     p50: float  # milliseconds
-    p90: float
+    p95: float
     p99: float
     requests: int
     errors: str = ""
@@ -298,11 +320,11 @@ def _ms(text):
 
 
 def parse_wrk(output):
-    """Requests/s, the 50/90/99 % latencies and any errors from `wrk --latency`."""
+    """Requests/s, the 50/95/99 % latencies (from the Lua `done` hook) and any errors."""
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
     count = re.search(r"^\s*(\d+) requests in", output, re.M)
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M))
-    if not rps or not count or not {"50", "90", "99"} <= percentiles.keys():
+    percentiles = re.search(r"^PERCENTILES ([\d.]+) ([\d.]+) ([\d.]+)$", output, re.M)
+    if not rps or not count or not percentiles:
         raise BenchError("unreadable wrk output:\n" + output)
     errors = []
     socket_errors = re.search(r"Socket errors: (.*)", output)
@@ -311,13 +333,32 @@ def parse_wrk(output):
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         errors.append(f"{non_2xx.group(1)} non-2xx responses")
-    return (float(rps.group(1)), _ms(percentiles["50"]), _ms(percentiles["90"]),
-            _ms(percentiles["99"]), int(count.group(1)), "; ".join(errors))
+    p50, p95, p99 = (float(v) / 1000 for v in percentiles.groups())  # µs → ms
+    return float(rps.group(1)), p50, p95, p99, int(count.group(1)), "; ".join(errors)
 
 
-def run_wrk(wrk, url, duration, connections, cookie=None):
+def lua_script(post=None):
+    """wrk's script: the request (a POST with its body and headers, if any) and the percentiles
+    wrk measures but does not print (p95)."""
+    lines = []
+    if post:
+        body, headers = post
+        lines.append('wrk.method = "POST"')
+        lines.append(f"wrk.body = {json.dumps(body)}")
+        for name, value in headers.items():
+            lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    lines.append("done = function(summary, latency, requests)")
+    lines.append('  io.write(string.format("PERCENTILES %f %f %f\\n", latency:percentile(50), '
+                 'latency:percentile(95), latency:percentile(99)))')
+    lines.append("end")
+    path = WORK / "wrk.lua"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_wrk(wrk, url, duration, connections, cookie=None, post=None):
     command = [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-               "--latency", "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url]
+               "-s", str(lua_script(post)), "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url]
     if cookie:
         command[-1:-1] = ["-H", f"Cookie: {cookie}"]
     try:
@@ -374,7 +415,7 @@ def run_python_client(url, duration, connections):
     def pct(p):
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
-    return (len(latencies) / elapsed, pct(50), pct(90), pct(99), len(latencies),
+    return (len(latencies) / elapsed, pct(50), pct(95), pct(99), len(latencies),
             f"{failures} failed requests" if failures else "")
 
 
@@ -387,28 +428,34 @@ class LoadGenerator:
         self.connections = connections
         self.warmup = warmup
 
-    def measure(self, name, server, path, out, cookie=None):
+    def measure(self, name, server, path, out, cookie=None, post=None):
+        """`post`: (body, headers) of a POST measured instead of a GET."""
         url = server.base + path
         headers = {"Accept-Encoding": ACCEPT_ENCODING}
         if cookie:
             headers["Cookie"] = cookie
-        status, body = fetch(url, headers=headers)
-        if status != 200:
-            raise BenchError(f"{name}: {url} answered {status}")
-        if cookie and not self.wrk:
-            raise BenchError(f"{name}: measuring with a session needs wrk")
-        run = (lambda d: run_wrk(self.wrk, url, d, self.connections, cookie)) if self.wrk else \
-            (lambda d: run_python_client(url, d, self.connections))
+        if post:
+            status, body = fetch(url, headers={**headers, **post[1]}, data=post[0].encode())
+            if status not in (200, 303):
+                raise BenchError(f"{name}: POST {url} answered {status}")
+        else:
+            status, body = fetch(url, headers=headers)
+            if status != 200:
+                raise BenchError(f"{name}: {url} answered {status}")
+        if (cookie or post) and not self.wrk:
+            raise BenchError(f"{name}: measuring with a session or a POST needs wrk")
+        run = (lambda d: run_wrk(self.wrk, url, d, self.connections, cookie, post)) if self.wrk \
+            else (lambda d: run_python_client(url, d, self.connections))
         if self.idle_budget:
             wait_idle(self.idle_budget, out)
         run(self.warmup)  # fills every waitress thread's ZODB cache and Chameleon's
         server.check_alive()
         watch = CpuWatch(self.servers)
-        rps, p50, p90, p99, count, errors = run(self.duration)
+        rps, p50, p95, p99, count, errors = run(self.duration)
         others = watch.others_share()
         server.check_alive()
-        result = Measure(name, path, rps, p50, p90, p99, count, errors, len(body), others)
-        print(f"  {name:<10} {rps:>9.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+        result = Measure(name, path, rps, p50, p95, p99, count, errors, len(body), others)
+        print(f"  {name:<15} {rps:>9.1f} req/s  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
               + ("" if others is None else f"  others' CPU {others:4.0%}")
               + (f"  ({errors})" if errors else ""), file=out, flush=True)
         return result
@@ -510,10 +557,33 @@ def _ms_cell(value):
     return f"{value:.2f} ms"
 
 
+def national_aims(results, extra):
+    """Rows for the aims that are not a throughput ratio (issue 8)."""
+    by_name = {m.name: m for m in results}
+    rows = []
+    visitor, member = by_name.get("listing-visitor"), by_name.get("listing-member")
+    if visitor and member:
+        ratio = member.p50 / visitor.p50
+        rows.append(f"| member's listing time / visitor's (p50) | {ratio:.2f} "
+                    f"(aim ≤ 1.5: {'met' if ratio <= 1.5 else '**not met**'}) |")
+    search = by_name.get("recherche")
+    if search:
+        rows.append(f"| `/recherche` p95 | {search.p95:.1f} ms "
+                    f"(aim < 50 ms: {'met' if search.p95 < 50 else '**not met**'}) |")
+    signing = by_name.get("sign-in")
+    if signing:
+        rows.append(f"| sign-in (Argon2id verification, slow on purpose) | {signing.rps:.1f} per "
+                    f"second, p50 {signing.p50:.0f} ms |")
+    first = extra["first_response"]
+    rows.append(f"| first response after start, aim < 3 s | "
+                f"{'met' if first < 3 else '**not met**'} ({first:.2f} s) |")
+    return rows
+
+
 def render(results, bare_runs, info, extra, args, wrk):
     bare_mean = sum(m.rps for m in bare_runs) / len(bare_runs)
     aims = {name: aim for name, _, aim in PAGES}
-    header = "| page | req/s | p50 | p90 | p99 | ratio to bare | aim | met? | others' CPU |"
+    header = "| page | req/s | p50 | p95 | p99 | ratio to bare | aim | met? | others' CPU |"
     rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |"
 
     def others_cell(m):
@@ -522,7 +592,7 @@ def render(results, bare_runs, info, extra, args, wrk):
     rows = []
     for i, m in enumerate(bare_runs):
         label = "bare view (first)" if i == 0 else "bare view (last)"
-        rows.append(f"| {label} `/` | {m.rps:,.0f} | {_ms_cell(m.p50)} | {_ms_cell(m.p90)} | "
+        rows.append(f"| {label} `/` | {m.rps:,.0f} | {_ms_cell(m.p50)} | {_ms_cell(m.p95)} | "
                     f"{_ms_cell(m.p99)} | {m.rps / bare_mean:.2f} | | | {others_cell(m)} |")
     verdicts = {}
     for m in results:
@@ -531,7 +601,7 @@ def render(results, bare_runs, info, extra, args, wrk):
         met = "" if aim is None else ("yes" if ratio >= aim else "**no**")
         verdicts[m.name] = (ratio, aim, met)
         rows.append(f"| {m.name} `{m.path}` | {m.rps:,.0f} | {_ms_cell(m.p50)} | "
-                    f"{_ms_cell(m.p90)} | {_ms_cell(m.p99)} | {ratio:.2f} | "
+                    f"{_ms_cell(m.p95)} | {_ms_cell(m.p99)} | {ratio:.2f} | "
                     f"{'' if aim is None else f'≥ {aim:.2f}'} | {met} | {others_cell(m)} |")
     table = "\n".join([header, rule, *rows])
     generator = (f"`wrk -t1 -c{args.connections} -d{args.duration}s --latency`" if wrk else
@@ -566,7 +636,7 @@ def render(results, bare_runs, info, extra, args, wrk):
         "## Method",
         "",
         f"- The site (`bench/work/bench.ini`: development.ini's settings, templates not reloaded, "
-        f"a FileStorage holding the {extra['councils']} demo councils, ZODB connection cache "
+        f"a FileStorage at national size (below), ZODB connection cache "
         "20,000) and a bare Pyramid 2 app whose one view returns a fixed string "
         "(`bench/bare.py`) run at the same time, each in its own process, both started by "
         f"`python -m bench.serve`: waitress, {THREADS} threads, 127.0.0.1, no PasteDeploy server.",
@@ -579,7 +649,12 @@ def render(results, bare_runs, info, extra, args, wrk):
         f"- Ratios are to the mean of the two bare runs ({bare_mean:,.0f} req/s; the second "
         f"differs from the first by {drift:+.1f} %).",
         f"- The council page is the first feature of `/conseils.geojson`: `{extra['council']}`.",
-        "- Aims: a council page at ≥ 40 % of the bare view's throughput, the GeoJSON at ≥ 50 %.",
+        "- Aims: every page at ≥ 30 % of the bare view's throughput, a council page at ≥ 40 %, "
+        "the GeoJSON at ≥ 50 %; a member's listing within 1.5× a visitor's; search p95 under "
+        "50 ms; the server under 500 MiB; a first response under 3 s.",
+        f"- The database (bench/populate.py): the {extra['councils']} demo councils, 30,000 "
+        "accounts, 200,000 council items over the four levels, 300 collaborative documents, "
+        "300 working groups, 50,000 forum messages.",
         *noise,
         "",
         "## Results",
@@ -596,7 +671,9 @@ def render(results, bare_runs, info, extra, args, wrk):
         f"| bare view: first response after start | {extra['bare_first_response']:.2f} s |",
         *([f"| site: building the database (first start, demo directory) | "
            f"{extra['build']:.1f} s |"] if extra.get("build") is not None else []),
-        f"| site: resident memory after the run (VmRSS) | {extra['rss_app']:.0f} MiB |",
+        f"| site: resident memory after the run (VmRSS) | {extra['rss_app']:.0f} MiB "
+        f"(aim < 500 MiB: {'met' if extra['rss_app'] < 500 else '**not met**'}) |",
+        *national_aims(results, extra),
         f"| bare view: resident memory after the run (VmRSS) | {extra['rss_bare']:.0f} MiB |",
         f"| Data.fs size | {extra['data_fs_mib']:.1f} MiB |",
         *[f"| response body of {m.name} (as sent to the load generator) | {m.body_bytes:,} bytes |"
@@ -609,26 +686,63 @@ def render(results, bare_runs, info, extra, args, wrk):
 
 # --------------------------------------------------------------------------- main
 
-def busiest_council_path(server):
-    """The council bench.generate filled most, found by the member account's dashboard."""
+def national_requests(server, council):
+    """Each page's path, session cookie and POST body, on the database bench/populate.py built
+    (it wrote the addresses it made to bench/work/paths.json)."""
     from bench.generate import MEMBER_EMAIL, MEMBER_PASSWORD
 
-    cookie = sign_in(server, MEMBER_EMAIL, MEMBER_PASSWORD)
-    request = urllib.request.Request(server.base + "/gerer", headers={"Cookie": cookie})
-    no_redirect = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
     try:
-        no_redirect.open(request, timeout=30)
-    except urllib.error.HTTPError as answer:
-        location = answer.headers.get("Location", "")
-        if answer.code == 302 and "@@tableau-de-bord" in location:
-            path = urllib.parse.urlsplit(location).path
-            return path.rsplit("/@@", 1)[0] + "/", cookie
-    raise BenchError("the bench member has no council dashboard: run with --rebuild")
+        known = json.loads((WORK / "paths.json").read_text())
+    except (OSError, ValueError):
+        raise BenchError("bench/work/paths.json is missing: run with --rebuild") from None
+    paths = {name: page_path for name, page_path, _ in PAGES}
+    member = sign_in(server, MEMBER_EMAIL, MEMBER_PASSWORD)
+    paths.update({
+        "council": council,
+        "listing-visitor": known["council"] + "/@@documents",
+        "listing-member": known["council"] + "/@@documents",
+        "forum-topic": known["topic"],
+        "group": known["group"],
+        "collab-sync": known["collab"] + "/@@sync",
+    })
+    cookies = {"listing-visitor": VISITOR_COOKIE, "listing-member": member,
+               "forum-topic": member, "group": member, "collab-sync": member,
+               "recherche": member}  # a member's search: filtered by what they may see
+    # A sync round as an open editor sends it every second when nobody types: its state
+    # vector is the server's, so the answer carries no update.
+    status, page = fetch(server.base + known["collab"], headers={"Cookie": member})
+    match = re.search(rb'data-csrf="([^"]+)"', page)
+    if status != 200 or not match:
+        raise BenchError("the bench member gets no editor on the collaborative document")
+    sync_headers = {"Content-Type": "application/json", "X-CSRF-Token": match.group(1).decode()}
+    probe = json.dumps({"client": 4242, "sv": ""}).encode()
+    status, answer = fetch(server.base + paths["collab-sync"], data=probe,
+                           headers={"Cookie": member, **sync_headers})
+    if status != 200:
+        raise BenchError(f"collab-sync answered {status}")
+    sync_body = json.dumps({"client": 4242, "sv": json.loads(answer)["sv"]})
+    # Signing in: an anonymous session's form, posted again and again.
+    visitor, token, formid = anonymous_form(server)
+    sign_in_body = urllib.parse.urlencode({"__formid__": formid, "csrf_token": token,
+                                           "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD,
+                                           "submit": "submit"})
+    cookies["sign-in"] = visitor
+    posts = {"collab-sync": (sync_body, sync_headers),
+             "sign-in": (sign_in_body, {"Content-Type": "application/x-www-form-urlencoded"})}
+    return paths, cookies, posts
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+def anonymous_form(server):
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.base + "/connexion", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    formid = re.search(r'name="__formid__" value="([^"]+)"', page).group(1)
+    cookie = next(f"{c.name}={c.value}" for c in jar if c.name == "conseils_session")
+    return cookie, token, formid
 
 
 def sign_in(server, email, password):
@@ -675,6 +789,9 @@ def parse_args(argv):
     parser.add_argument("--wait-idle", type=int, default=30, metavar="SECONDS",
                         help="before each URL, wait at most this long for other work on the "
                              "machine to stop (default 30; 0 never waits)")
+    parser.add_argument("--populate-args", default="", metavar="ARGS",
+                        help="passed to bench.populate when the database is built, e.g. "
+                             "'--items 2000 --accounts 300' for a quick trial (with --rebuild)")
     parser.add_argument("--only", choices=PAGE_NAMES, action="append",
                         help="measure only this page (repeatable); the bare view always runs")
     args = parser.parse_args(argv)
@@ -696,7 +813,7 @@ def run(args, out=sys.stdout):
     wrk = ensure_wrk(out)
     if not wrk:
         print("wrk is not available: falling back to a Python client.", file=out)
-    build_seconds = build_database(args.rebuild, out)
+    build_seconds = build_database(args.rebuild, out, args.populate_args)
     warmup = min(2, max(1, args.duration // 5))
     app = Server("site", ["app", "--ini", str(INI)], WORK / "site.log")
     bare = Server("bare", ["bare"], WORK / "bare.log")
@@ -708,10 +825,7 @@ def run(args, out=sys.stdout):
         bare.start()
         bare.wait_ready("/", timeout=60)
         path, councils = council_path(app)
-        busiest, member_cookie = busiest_council_path(app)
-        paths = {name: (path if name == "council" else page_path) for name, page_path, _ in PAGES}
-        paths["listing-visitor"] = paths["listing-member"] = busiest + "@@documents"
-        cookies = {"listing-visitor": VISITOR_COOKIE, "listing-member": member_cookie}
+        paths, cookies, posts = national_requests(app, path)
         names = [name for name in PAGE_NAMES if name in (args.only or PAGE_NAMES)]
         print(f"Measuring {args.duration} s per URL, {args.connections} connections "
               f"({'wrk' if wrk else 'Python client'}):", file=out, flush=True)
@@ -720,7 +834,8 @@ def run(args, out=sys.stdout):
             if args.rounds > 1:
                 print(f" round {number}/{args.rounds}", file=out, flush=True)
             first = load.measure("bare", bare, "/", out)
-            pages = [load.measure(name, app, paths[name], out, cookies.get(name)) for name in names]
+            pages = [load.measure(name, app, paths[name], out, cookies.get(name), posts.get(name))
+                     for name in names]
             last = load.measure("bare", bare, "/", out)
             rounds.append((first, pages, last))
         rss_app, rss_bare = app.rss_mib(), bare.rss_mib()

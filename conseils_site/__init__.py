@@ -4,7 +4,6 @@ from pyramid.config import Configurator
 
 from .views.cache import AnonymousCache
 
-
 # Production's secrets and per-machine values come from the environment, never from a file in
 # git: a variable that is set wins over the ini's value (README, Configuration).
 ENVIRONMENT = {

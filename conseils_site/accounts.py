@@ -108,7 +108,10 @@ def animators(root):
 
 
 def delete_account(root, user):
-    """Remove the person; what they wrote stays with its council, signed « ancien membre »."""
+    """Remove the person; what they wrote stays with its council, signed « ancien membre »;
+    their reading positions in the forum go (nobody else uses them)."""
+    if "forum" in root:
+        root["forum"].forget_user(user.id)
     root.users.remove_user(user)
 
 

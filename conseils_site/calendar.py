@@ -15,7 +15,7 @@ from .resources.content import PARIS
 from .security.sanitize import html_to_text
 from .text import slugify
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 MAX_LINE_OCTETS = 75
 CRLF = "\r\n"
 PRODID = "-//Conseils citoyens//Agenda//FR"

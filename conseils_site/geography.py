@@ -85,7 +85,7 @@ def _rows(name):
     header = lines[0].split("\t")
     for line in lines[1:]:
         if line:
-            yield dict(zip(header, line.split("\t")))
+            yield dict(zip(header, line.split("\t"), strict=False))
 
 
 def _float(text):

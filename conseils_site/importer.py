@@ -92,7 +92,7 @@ def parse(data):
         if len(values) != len(header):
             yield Rejected(line, f"{len(values)} colonnes au lieu de {len(header)}")
             continue
-        record = {name: value.strip() for name, value in zip(header, values)}
+        record = {name: value.strip() for name, value in zip(header, values, strict=False)}
         result = _check(line, record, geography, seen)
         if isinstance(result, Row):
             seen[result.code] = line

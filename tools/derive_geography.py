@@ -231,7 +231,7 @@ class Matcher:
         for dep, members in by_dep.items():
             members.sort(key=lambda c: (-c["population"], c["code"]))
             places = sorted(owned.get(dep, ()), key=lambda p: (-p["population"], p["id"]))
-            for commune, place in zip(members, places):
+            for commune, place in zip(members, places, strict=False):
                 result[commune["code"]] = place
                 self.used.add(place["id"])
         return result
@@ -297,7 +297,8 @@ class Matcher:
 
 def arrondissement_key(name, parents):
     """Key like 'marseille 1' for 'Marseille 1er Arrondissement' or GeoNames 'Marseille 01'."""
-    pattern = r"^(%s) 0*(\d{1,2})(?:er|e|eme)?(?: |$)" % "|".join(map(re.escape, parents))
+    choices = "|".join(map(re.escape, parents))
+    pattern = rf"^({choices}) 0*(\d{{1,2}})(?:er|e|eme)?(?: |$)"
     found = re.match(pattern, fold(name))
     return f"{found.group(1)} {int(found.group(2))}" if found else None
 

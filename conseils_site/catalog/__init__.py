@@ -1,8 +1,8 @@
 """The catalog: hypatia indexes plus the docid → object map hypatia lacks."""
 import random
 
-from BTrees.LOBTree import LOBTree
 from BTrees.Length import Length
+from BTrees.LOBTree import LOBTree
 from hypatia.catalog import Catalog as IndexSet
 from hypatia.field import FieldIndex
 from hypatia.keyword import KeywordIndex
@@ -85,9 +85,10 @@ class Catalog(Persistent):
         return added
 
     def _new_docid(self):
-        # Random ids spread writers over buckets, so two concurrent adds seldom conflict.
+        # Random ids spread writers over buckets, so two concurrent adds seldom conflict (not a
+        # secret: a non-cryptographic generator is right).
         while True:
-            docid = random.randrange(-(2**62), 2**62)
+            docid = random.randrange(-(2**62), 2**62)  # nosec B311
             if docid not in self.objects:
                 return docid
 

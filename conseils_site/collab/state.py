@@ -154,4 +154,4 @@ class SharedText(Persistent):
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)

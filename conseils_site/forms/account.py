@@ -226,7 +226,8 @@ def deferred_council_search_description(node, kw):
     lookup = _lookup(kw)
     if lookup is not None and lookup.council is not None:
         return f"Conseil retenu : {council_label(lookup.council)}."
-    return "Tapez le nom du conseil, sa commune ou son code postal, puis choisissez votre conseil dans la liste proposée."
+    return ("Tapez le nom du conseil, sa commune ou son code postal, puis choisissez votre conseil "
+            "dans la liste proposée.")
 
 
 @colander.deferred

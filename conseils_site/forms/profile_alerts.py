@@ -5,8 +5,14 @@ import colander
 import deform
 
 from ..notify.preferences import (
-    CATEGORIES, CATEGORY_LABELS, CHANNELS, FREQUENCIES, FREQUENCY_LABELS,
-    frequency, wants_reminder)
+    CATEGORIES,
+    CATEGORY_LABELS,
+    CHANNELS,
+    FREQUENCIES,
+    FREQUENCY_LABELS,
+    frequency,
+    wants_reminder,
+)
 from .render import CSRFSchema
 
 GRID = "conseils_site:templates/profile_alerts_choices.pt"

@@ -7,7 +7,7 @@ import datetime
 
 from ..resources.content import PARIS
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 QUIET_START = datetime.time(21, 0)  # no SMS from 21:00 ...
 QUIET_END = datetime.time(8, 0)  # ... to 08:00, Paris time: they are held until 08:00
 DIGEST_TIME = datetime.time(7, 30)  # daily digests, and the weekly one on Mondays

@@ -3,11 +3,18 @@ from pyramid.events import ApplicationCreated
 from pyramid.traversal import find_root
 from pyramid_zodbconn import get_connection
 
-from .events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
 from .admin import Admin
 from .content import (
-    ActionReport, CouncilItem, Document, Event, NewsFolder, NewsItem, ResourceItem, ResourcesFolder,
+    ActionReport,
+    CouncilItem,
+    Document,
+    Event,
+    NewsFolder,
+    NewsItem,
+    ResourceItem,
+    ResourcesFolder,
 )
+from .events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
 from .files import Attachment
 from .folder import Folder, new_id
 from .groups import GroupRequest, WorkingGroup, WorkingGroups
@@ -19,7 +26,9 @@ APP_KEY = "conseils_site"
 
 __all__ = [
     "APP_KEY", "ActionReport", "Admin", "Attachment", "CouncilItem", "Document", "Event",
-    "NewsFolder", "NewsItem", "ResourceItem", "ResourcesFolder", "Council", "GroupRequest", "WorkingGroup", "WorkingGroups", "Folder", "SiteRoot", "Territories", "Territory", "User", "Users",
+    "NewsFolder", "NewsItem", "ResourceItem", "ResourcesFolder", "Council", "GroupRequest",
+    "WorkingGroup", "WorkingGroups", "Folder", "SiteRoot", "Territories", "Territory", "User",
+    "Users",
     "create_site", "new_id", "root_factory",
 ]
 

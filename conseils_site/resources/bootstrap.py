@@ -7,9 +7,9 @@ import sys
 import threading
 
 import transaction
-from transaction.interfaces import NoTransaction
-from pyramid.threadlocal import manager
 from pyramid.settings import asbool
+from pyramid.threadlocal import manager
+from transaction.interfaces import NoTransaction
 
 from ..geography import get_geography
 from .root import create_site

@@ -21,7 +21,7 @@ KIND_LABELS = {
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class UTCDateTime:
@@ -42,7 +42,7 @@ class UTCDateTime:
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("aware datetime expected")
-            value = value.astimezone(datetime.timezone.utc)
+            value = value.astimezone(datetime.UTC)
         obj._p_activate()
         obj.__dict__[self.slot] = value
         obj._p_changed = True

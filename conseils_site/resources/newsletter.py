@@ -18,7 +18,7 @@ STATE_LABELS = {DRAFT: "brouillon", SENDING: "envoi en cours", SENT: "envoyée"}
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class Newsletters(Folder):

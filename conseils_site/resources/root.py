@@ -6,8 +6,8 @@ from .admin import Admin
 from .content import NewsFolder, ResourcesFolder
 from .folder import Folder
 from .forum import create_forum
-from .territory import Territories, Territory
 from .groups import WorkingGroups
+from .territory import Territories, Territory
 from .users import Users
 
 

@@ -110,7 +110,7 @@ class Council(Folder):
         self.set_commune(commune)
         self.latitude = latitude
         self.longitude = longitude
-        self.created = self.modified = datetime.datetime.now(datetime.timezone.utc)
+        self.created = self.modified = datetime.datetime.now(datetime.UTC)
 
     def set_commune(self, commune):
         """Copy what pages show of the commune, so a page needs no geography lookup."""

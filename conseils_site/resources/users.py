@@ -3,7 +3,7 @@ import datetime
 
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
-from pyramid.authorization import DENY_ALL, Allow, ALL_PERMISSIONS
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 
 from .folder import Folder, new_id
 
@@ -60,7 +60,7 @@ def normalize_email(email):
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class User(Folder):

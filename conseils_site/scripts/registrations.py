@@ -9,8 +9,12 @@ import argparse
 import sys
 
 from ..accounts import (
-    PENDING_ANIMATOR_REMINDER_HOURS, PENDING_PEER_REMINDER_HOURS, animators, pending_age_hours,
-    pending_requests, validators_of,
+    PENDING_ANIMATOR_REMINDER_HOURS,
+    PENDING_PEER_REMINDER_HOURS,
+    animators,
+    pending_age_hours,
+    pending_requests,
+    validators_of,
 )
 from ..notify.mail import Mailer
 from ..security.throttle import purge_failures

@@ -1,8 +1,8 @@
 """The audit log: who granted or revoked what, who moderated what, and when."""
 import datetime
 
-from BTrees.LOBTree import LOBTree
 from BTrees.Length import Length
+from BTrees.LOBTree import LOBTree
 from persistent import Persistent
 
 
@@ -14,7 +14,7 @@ class AuditLog(Persistent):
         self.count = Length()
 
     def record(self, actor, action, target, detail=""):
-        when = datetime.datetime.now(datetime.timezone.utc)
+        when = datetime.datetime.now(datetime.UTC)
         key = int(when.timestamp() * 1_000_000)
         while key in self.entries:
             key += 1

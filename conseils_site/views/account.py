@@ -7,15 +7,21 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from ..accounts import AccountError, animators, confirm_email, create_account, validators_of
-from ..forms.account import (
-    COUNCIL_MISSING, CouncilLookup, EmailSchema, RegistrationSchema, search_councils)
+from ..forms.account import COUNCIL_MISSING, CouncilLookup, EmailSchema, RegistrationSchema, search_councils
 from ..forms.render import FormError, make_form, process_form
 from ..notify.account import contact_email, send_confirmation, send_validation_request
 from ..resources import SiteRoot
 from ..security import SESSION_COOKIE
 from ..security.tokens import (
-    CONFIRM_EMAIL, MAX_AGE, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
-    read_token)
+    CONFIRM_EMAIL,
+    MAX_AGE,
+    TOKEN_INVALID,
+    TOKEN_USED,
+    TokenError,
+    check_and_consume,
+    issue_token,
+    read_token,
+)
 from .cache import anonymous_page_cache
 
 CONFIRM_MAX_AGE = MAX_AGE[CONFIRM_EMAIL]

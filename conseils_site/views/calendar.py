@@ -6,8 +6,14 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..calendar import (
-    ANONYMOUS, Viewer, calendar_body, calendar_filename, issue_calendar_token,
-    user_for_calendar_token, window_start, MAX_EVENTS,
+    ANONYMOUS,
+    MAX_EVENTS,
+    Viewer,
+    calendar_body,
+    calendar_filename,
+    issue_calendar_token,
+    user_for_calendar_token,
+    window_start,
 )
 from ..catalog.queries import allowed_query, upcoming_events_query
 from ..resources import Council, Event, SiteRoot

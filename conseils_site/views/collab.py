@@ -41,7 +41,7 @@ def _collaborative(context):
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def take_snapshot(request, document, now, note=""):

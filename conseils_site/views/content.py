@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from ..dates import format_date, format_datetime, format_span
 from ..forms.content import (
-    ActionReportSchema, DocumentSchema, EventEditSchema, EventSchema, editable_text, rich_text,
+    ActionReportSchema,
+    DocumentSchema,
+    EventEditSchema,
+    EventSchema,
+    editable_text,
+    rich_text,
 )
 from ..forms.render import FormError, make_form, process_form
 from ..resources import ActionReport, Attachment, Council, CouncilItem, Document, Event
@@ -18,7 +24,6 @@ from ..resources.events import ObjectModified, notify
 from ..security.visibility import who_can_see
 from .cache import anonymous_page_cache
 from .collab import editor_data
-from ..dates import format_date, format_datetime, format_span
 from .content_display import author_name
 from .content_files import document_files, photo_files
 from .council_lists import LISTINGS, council_items_for  # noqa: F401 (the public page's helper)

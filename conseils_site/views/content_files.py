@@ -4,7 +4,8 @@ from pyramid.response import FileIter, FileResponse, Response
 from pyramid.view import view_config
 from ZODB.interfaces import BlobError
 
-from ..images import ACCEPTED_KINDS as CLEANED_KINDS, clean_image
+from ..images import ACCEPTED_KINDS as CLEANED_KINDS
+from ..images import clean_image
 from ..resources import Attachment, CouncilItem
 from ..resources.files import DOCUMENT_KINDS, MB, human_size, sniff
 from ..security.visibility import is_public

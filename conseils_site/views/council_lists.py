@@ -6,7 +6,13 @@ from hypatia.query import Not
 from pyramid.view import view_config
 
 from ..catalog.queries import (
-    Page, allowed_items, allowed_query, items_query, page_number, paginate, upcoming_events_query,
+    Page,
+    allowed_items,
+    allowed_query,
+    items_query,
+    page_number,
+    paginate,
+    upcoming_events_query,
 )
 from ..resources import Council
 from ..resources.content import PARIS

@@ -2,13 +2,12 @@
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from .cache import anonymous_page_cache
-from .content import council_items_for
-from .layout import add_feed
-
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..resources import Council, SiteRoot, Territories, Territory
+from .cache import anonymous_page_cache
+from .content import council_items_for
+from .layout import add_feed
 
 
 @view_config(context=Territories, renderer="conseils_site:templates/territories.pt",

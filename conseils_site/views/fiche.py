@@ -7,8 +7,7 @@ from pyramid.response import FileIter, FileResponse, Response
 from pyramid.view import view_config
 from ZODB.interfaces import BlobError
 
-from ..forms.fiche import (
-    IMAGE_GONE, SOCIAL_FIELDS, FicheSchema, description_to_html, fiche_appstruct, upload_owner)
+from ..forms.fiche import IMAGE_GONE, SOCIAL_FIELDS, FicheSchema, description_to_html, fiche_appstruct, upload_owner
 from ..forms.render import FormError, make_form, process_form
 from ..images import image_size
 from ..resources import Attachment, Council
@@ -38,7 +37,7 @@ def edit_fiche(context, request):
             context.remove_image()
         elif context.image is not None:
             context.image_alt = appstruct["image_alt"]
-        context.modified = datetime.datetime.now(datetime.timezone.utc)
+        context.modified = datetime.datetime.now(datetime.UTC)
         notify(ObjectModified(context))  # reindex; the map and open-data files follow
         request.session.flash("La fiche est enregistrée.")
         return HTTPSeeOther(request.resource_path(context))

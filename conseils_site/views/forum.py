@@ -8,21 +8,46 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
 from ..catalog.queries import (
-    allowed_count, allowed_items, forum_replies_query, forum_topics_query, page_number,
+    allowed_count,
+    allowed_items,
+    forum_replies_query,
+    forum_topics_query,
+    page_number,
     paginate,
 )
 from ..forms.forum import (
-    EditReplySchema, EditTopicSchema, ReplySchema, ReportSchema, TopicSchema, message_html,
+    EditReplySchema,
+    EditTopicSchema,
+    ReplySchema,
+    ReportSchema,
+    TopicSchema,
+    message_html,
 )
 from ..forms.render import make_form, process_form
 from ..resources.events import ObjectModified, notify
 from ..resources.forum import (
-    Category, Forum, GroupForum, Message, Reply, Report, Section, Topic, find_forum,
+    Category,
+    Forum,
+    GroupForum,
+    Message,
+    Reply,
+    Report,
+    Section,
+    Topic,
+    find_forum,
 )
 from .content_display import author_name
 from .forum_display import (
-    PAGE_SIZE, breadcrumb, message_url, message_view, page_of, quote_of, section_label, topic_rows,
+    PAGE_SIZE,
+    breadcrumb,
+    message_url,
+    message_view,
+    page_of,
+    quote_of,
+    section_label,
+    topic_rows,
 )
+
 
 def actor(request):
     user = request.user

@@ -13,7 +13,11 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..catalog.queries import (
-    allowed_items, forum_topics_query, group_events_query, group_shared_query, page_number,
+    allowed_items,
+    forum_topics_query,
+    group_events_query,
+    group_shared_query,
+    page_number,
     paginate,
 )
 from ..directory import get_snapshot

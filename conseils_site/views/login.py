@@ -14,8 +14,15 @@ from ..resources import SiteRoot
 from ..security import throttle
 from ..security.passwords import check_password, hash_password, needs_rehash
 from ..security.tokens import (
-    MAX_AGE, RESET_PASSWORD, TOKEN_INVALID, TOKEN_USED, TokenError, check_and_consume, issue_token,
-    read_token)
+    MAX_AGE,
+    RESET_PASSWORD,
+    TOKEN_INVALID,
+    TOKEN_USED,
+    TokenError,
+    check_and_consume,
+    issue_token,
+    read_token,
+)
 from .account import FORM_PAGE, TEMPLATES, message_page
 
 RESET_MAX_AGE = MAX_AGE[RESET_PASSWORD]

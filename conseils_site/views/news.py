@@ -8,8 +8,8 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
-from ..dates import format_date
 from ..catalog.queries import items_query, page_number, paginate
+from ..dates import format_date
 from ..forms.news import news_schema, to_safe_html, upload_owner
 from ..forms.render import FormError, make_form, process_form
 from ..images import image_size
@@ -71,7 +71,7 @@ def news_datetime(day, previous=None):
     if now.astimezone(PARIS).date() == day:
         return now
     # Stored in UTC: a datetime carrying a ZoneInfo cannot be pickled into the ZODB.
-    return datetime.datetime.combine(day, datetime.time(12), PARIS).astimezone(datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(12), PARIS).astimezone(datetime.UTC)
 
 
 def _view_data(request):

@@ -8,15 +8,28 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
-from ..forms.newsletter import (
-    ComposeSchema, SubscribeSchema, parse_departements, parse_press, press_text)
+from ..forms.newsletter import ComposeSchema, SubscribeSchema, parse_departements, parse_press, press_text
 from ..forms.render import make_form, process_form
 from ..geography import get_geography
 from ..notify.links import base_url, read_subscription_token, subscription_token
 from ..notify.newsletter import (
-    build_sections, candidates, confirm_subscription, current_month, default_title,
-    describe_counts, entry_of, freeze, letter_view, month_label, parse_month, previous_month,
-    recipients, request_subscription, send_test, subscription_mail)
+    build_sections,
+    candidates,
+    confirm_subscription,
+    current_month,
+    default_title,
+    describe_counts,
+    entry_of,
+    freeze,
+    letter_view,
+    month_label,
+    parse_month,
+    previous_month,
+    recipients,
+    request_subscription,
+    send_test,
+    subscription_mail,
+)
 from ..resources import Admin
 from ..resources.newsletter import DRAFT, Letter, Newsletters, utcnow
 from ..security.tokens import TokenError

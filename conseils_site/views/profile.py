@@ -138,7 +138,7 @@ def personal_data(request, user):
     councils = [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None]
     data = {
         "export": {"site": request.application_url,
-                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
+                   "date": datetime.datetime.now(datetime.UTC).isoformat()},
         "compte": {
             "identifiant": user.id, "adresse_electronique": user.email,
             "prenom": user.first_name, "nom": user.last_name, "mobile": user.mobile,

@@ -3,12 +3,11 @@ from urllib.parse import urlencode
 
 from pyramid.view import view_config
 
-from .cache import anonymous_page_cache
-
 from ..catalog.queries import councils_query, page_number, paginate
 from ..directory import get_snapshot
 from ..geography import get_geography
 from ..resources import SiteRoot
+from .cache import anonymous_page_cache
 
 
 @view_config(context=SiteRoot, renderer="conseils_site:templates/home.pt",

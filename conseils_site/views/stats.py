@@ -9,10 +9,10 @@ from hypatia.query import Any, Eq, Ge, InRange
 from pyramid.view import view_config
 
 from ..catalog.queries import COUNCIL_KINDS, allowed_query
+from ..dates import MONTHS
 from ..geography import get_geography
 from ..resources import Admin
 from ..resources.content import PARIS
-from ..dates import MONTHS
 
 MONTH_COUNT = 12
 TOP_COUNT = 10

@@ -5,8 +5,7 @@ element concerned, so the failure says what to fix.
 """
 import pytest
 
-from tests.browser.conftest import (
-    DESKTOP, MOBILE, axe_violations, format_violations, new_page)
+from tests.browser.conftest import DESKTOP, MOBILE, axe_violations, format_violations, new_page
 
 COUNCIL = "council page"  # resolved at run time from the search results
 PAGES = ["/", "/carte", "/conseils?q=saint", COUNCIL]

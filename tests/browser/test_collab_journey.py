@@ -10,12 +10,12 @@ import threading
 import pytest
 
 from conseils_site.resources.content import Document
+from conseils_site.resources.users import User
 from conseils_site.scripts import open_registry_root
+from conseils_site.security.passwords import hash_password
 from tests.browser.conftest import DESKTOP, MOBILE, axe_violations, format_violations, new_page
 from tests.browser.test_workspace_journey import sign_in
 from tests.conftest import make_app
-from conseils_site.resources.users import User
-from conseils_site.security.passwords import hash_password
 from tests.support import PASSWORD, build_site, email_of
 
 SYNC_TIMEOUT_MS = 20_000

@@ -11,7 +11,13 @@ import pytest
 
 from tests.browser.conftest import MOBILE, new_page
 from tests.browser.test_workspace_journey import (
-    assert_refused, field, flash_text, layout_problems, main_text, screenshot, sign_in,
+    assert_refused,
+    field,
+    flash_text,
+    layout_problems,
+    main_text,
+    screenshot,
+    sign_in,
 )
 from tests.conftest import make_app
 from tests.support import build_site, email_of

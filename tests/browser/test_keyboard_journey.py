@@ -14,7 +14,7 @@ from tests.support import PASSWORD, email_of
 MAX_TABS = 120
 PERSON = {"first_name": "Dominique", "last_name": "Clavier", "email": "dominique.clavier@exemple.fr",
           "password": "les tilleuls fleurissent en juin"}
-NAME_OF_FOCUS = """() => {
+NAME_OF_FOCUS = r"""() => {
   const e = document.activeElement;
   if (!e || e === document.body) return "";
   const label = (e.labels && e.labels.length) ? e.labels[0].innerText : "";
@@ -94,7 +94,8 @@ def test_register_and_post_a_document_with_the_keyboard_only(browser, account_si
         # Each button says whose registration it decides (there is another one in the queue).
         press_on(animator, f"Accepter {PERSON['first_name']}")
         assert "Dominique Clavier est acceptée" in animator.locator("main").inner_text()
-        assert animator.get_by_role("button", name=f"Accepter {PERSON['first_name']} {PERSON['last_name']}").count() == 0
+        decided = f"Accepter {PERSON['first_name']} {PERSON['last_name']}"
+        assert animator.get_by_role("button", name=decided).count() == 0
         animator_context.close()
 
         # Sign in, reach the dashboard and post a document, all with the keyboard.

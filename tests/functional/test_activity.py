@@ -20,7 +20,7 @@ def months_ago(k, day=15):
     year, month = now.year, now.month - k
     while month < 1:
         month, year = month + 12, year - 1
-    return datetime.datetime(year, month, day, 12, tzinfo=PARIS).astimezone(datetime.timezone.utc)
+    return datetime.datetime(year, month, day, 12, tzinfo=PARIS).astimezone(datetime.UTC)
 
 
 def label(k):

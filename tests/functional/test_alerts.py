@@ -40,13 +40,13 @@ CREATE_VIEWS = {"document": "@@nouveau-document", "action_report": "@@nouvelle-a
 
 class Clock:
     def __init__(self, start):
-        self.now = start.astimezone(datetime.timezone.utc)
+        self.now = start.astimezone(datetime.UTC)
 
     def __call__(self):
         return self.now
 
     def set(self, moment):
-        self.now = moment.astimezone(datetime.timezone.utc)
+        self.now = moment.astimezone(datetime.UTC)
 
     def advance(self, **delta):
         self.now += datetime.timedelta(**delta)

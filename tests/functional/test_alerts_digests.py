@@ -6,7 +6,16 @@ from conseils_site.notify.preferences import CATEGORIES, DAILY, NEVER, WEEKLY
 from conseils_site.notify.sms import deliver_sms
 from conseils_site.resources.content import PARIS
 from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
-    after_window, body_text, delete, edit, frozen, mail_server, publish, sms_provider, world)
+    after_window,
+    body_text,
+    delete,
+    edit,
+    frozen,
+    mail_server,
+    publish,
+    sms_provider,
+    world,
+)
 from tests.support import email_of
 
 

@@ -4,8 +4,7 @@ import html
 import json
 
 from conseils_site.scripts import open_registry_root
-from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
-    frozen, mail_server, sms_provider, world)
+from tests.functional.test_alerts import frozen, mail_server, sms_provider, world  # noqa: F401 (fixtures)
 
 
 def prefs(world, who):

@@ -139,8 +139,8 @@ def test_events_are_described_in_utc_with_stable_uids(site):
         start, end, uid = obj.start, obj.end, f"{obj.id}@localhost"
     utc = "%Y%m%dT%H%M%SZ"
     assert event["UID"] == uid
-    assert event["DTSTART"] == start.astimezone(datetime.timezone.utc).strftime(utc)
-    assert event["DTEND"] == end.astimezone(datetime.timezone.utc).strftime(utc)
+    assert event["DTSTART"] == start.astimezone(datetime.UTC).strftime(utc)
+    assert event["DTEND"] == end.astimezone(datetime.UTC).strftime(utc)
     assert unescape(event["LOCATION"]) == "Maison du projet"
     assert unescape(event["DESCRIPTION"]).startswith("Rendez-vous à Saint-Étienne")
     assert event["URL"].startswith("http://localhost" + ids["path_A"] + "/")

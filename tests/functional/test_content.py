@@ -112,7 +112,7 @@ def test_member_creates_a_classic_document_with_files_from_the_dashboard(site):
     assert form["visibility"].value == "conseil"  # the default level
     assert "Visible uniquement par les membres de votre conseil" in page.text
     assert 'type="file" name="files"' in page.text and "multiple" in page.text
-    result = submit(app, form, files=[("Compte rendu.pdf", PDF), ("notes.txt", "Ordre du jour\n".encode())],
+    result = submit(app, form, files=[("Compte rendu.pdf", PDF), ("notes.txt", b"Ordre du jour\n")],
                     title="Réunion du 3 mars", description="Le compte rendu.\n\nÀ lire avant jeudi.",
                     status=303)
     assert result.location.endswith(ids["path_A"] + "/reunion-du-3-mars/")

@@ -11,8 +11,15 @@ from conseils_site.resources.content import PARIS, ActionReport, Document, Event
 from conseils_site.scripts import open_registry_root
 from conseils_site.views.content import council_items_for
 from tests.functional.test_content import (  # noqa: F401 (the fixture)
-    PDF, add_item, classic, png, signed_in, site, submit,
+    PDF,
+    add_item,
+    classic,
+    png,
+    signed_in,
+    site,
+    submit,
 )
+
 
 def with_files(wsgi, ids, visibility, title="Document"):
     return add_item(wsgi, ids, classic(ids, title=title, visibility=visibility),
@@ -71,7 +78,7 @@ def test_files_and_item_pages_follow_the_access_level(site, level, who, allowed)
 def fill(wsgi, ids, count, visibility, start=0):
     with open_registry_root(wsgi.registry) as (root, tm):
         council = root.territoires.council_by_code("A")
-        base = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+        base = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
         for n in range(start, start + count):
             item = Document(f"Document {visibility} {n:02d}", council.id, author_id=ids["membre_a"],
                             visibility=visibility)

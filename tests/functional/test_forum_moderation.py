@@ -4,7 +4,12 @@ import pytest
 
 from conseils_site.scripts import open_registry_root
 from tests.functional.test_forum import (
-    RUBRIQUE, add_topic_db, client, confirm_form, fresh_site, topic_of,
+    RUBRIQUE,
+    add_topic_db,
+    client,
+    confirm_form,
+    fresh_site,
+    topic_of,
 )
 from tests.support import csrf
 

@@ -76,18 +76,18 @@ def test_reimport_updates_by_code_and_never_deletes(ini, tmp_path, capsys):
 
 def test_bad_lines_are_reported_and_good_ones_imported(ini, tmp_path, capsys):
     content = (
-        "code,nom,commune,latitude,longitude,email,site\n"             # line 1
-        "QN1,Conseil A,42218,45.4,4.4,,\n"                              # 2 good
-        "QN2,Conseil B,99999,45.4,4.4,,\n"                              # 3 unknown commune
-        "QN3,Conseil C,42218,52.52,13.40,,\n"                           # 4 Berlin
-        "QN4,,42218,45.4,4.4,,\n"                                       # 5 no name
-        "QN5,Conseil E,42218,abc,4.4,,\n"                               # 6 unreadable
-        "QN6,Conseil F,42218,45.4,4.4,pas-une-adresse,\n"               # 7 bad email
-        "QN1,Conseil A bis,42218,45.4,4.4,,\n"                          # 8 duplicate code
-        "QN7,Conseil G,42218\n"                                         # 9 columns
-    ).encode("utf-8") + "QN8,Conseil Hé,42218,45.4,4.4,,\n".encode("latin-1") + (  # 10 encoding
-        "QN9,Conseil I,13201,43.30,5.38,,\n"                            # 11 good
-    ).encode("utf-8")
+        b"code,nom,commune,latitude,longitude,email,site\n"             # line 1
+        b"QN1,Conseil A,42218,45.4,4.4,,\n"                              # 2 good
+        b"QN2,Conseil B,99999,45.4,4.4,,\n"                              # 3 unknown commune
+        b"QN3,Conseil C,42218,52.52,13.40,,\n"                           # 4 Berlin
+        b"QN4,,42218,45.4,4.4,,\n"                                       # 5 no name
+        b"QN5,Conseil E,42218,abc,4.4,,\n"                               # 6 unreadable
+        b"QN6,Conseil F,42218,45.4,4.4,pas-une-adresse,\n"               # 7 bad email
+        b"QN1,Conseil A bis,42218,45.4,4.4,,\n"                          # 8 duplicate code
+        b"QN7,Conseil G,42218\n"                                         # 9 columns
+    ) + "QN8,Conseil Hé,42218,45.4,4.4,,\n".encode("latin-1") + (  # 10 encoding
+        b"QN9,Conseil I,13201,43.30,5.38,,\n"                            # 11 good
+    )
     code, out, _ = run(ini, tmp_path, content, capsys)
     assert code == 1
     assert "2 créé(s), 0 mis à jour, 0 inchangé(s), 8 rejeté(s)" in out
@@ -97,7 +97,8 @@ def test_bad_lines_are_reported_and_good_ones_imported(ini, tmp_path, capsys):
         10: "encodage invalide",
     }
     for line, reason in expected.items():
-        assert any(l.startswith(f"ligne {line} rejetée") and reason in l for l in out.splitlines()), (line, out)
+        assert any(row.startswith(f"ligne {line} rejetée") and reason in row
+               for row in out.splitlines()), (line, out)
     assert set(councils(ini)) == {"QN1", "QN9"}
 
 

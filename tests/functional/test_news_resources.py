@@ -6,7 +6,7 @@ import pytest
 import webtest
 from PIL import Image
 
-from conseils_site.resources.content import ActionReport, Document, NewsItem, PARIS, ResourceItem
+from conseils_site.resources.content import PARIS, ActionReport, Document, NewsItem, ResourceItem
 from conseils_site.resources.files import MB
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
@@ -84,7 +84,8 @@ def test_animator_writes_edits_and_deletes_a_news_item(site):
 
     confirm = app.get("/actualites/rencontre-nationale-a-lyon/supprimer")
     assert "Voulez-vous vraiment supprimer" in confirm.text
-    after = next(f for f in confirm.forms.values() if "csrf_token" in f.fields and f.action != "/deconnexion").submit().follow()
+    after = next(f for f in confirm.forms.values()
+                 if "csrf_token" in f.fields and f.action != "/deconnexion").submit().follow()
     assert "est supprimée" in after.text and "Aucune actualité" in after.text
     app.get("/actualites/rencontre-nationale-a-lyon", status=404)
 
@@ -119,7 +120,8 @@ def test_news_forms_are_for_animators_only(site, who):
     for path in ("/actualites/ajouter", "/actualites/existante/modifier",
                  "/actualites/existante/supprimer"):
         app.get(path, status=403)
-    token = next(f for f in app.get("/connexion").forms.values() if "csrf_token" in f.fields)["csrf_token"].value if who else ""
+    forms = app.get("/connexion").forms.values()
+    token = next(f for f in forms if "csrf_token" in f.fields)["csrf_token"].value if who else ""
     app.post("/actualites/existante/supprimer", {"csrf_token": token}, status=(400, 403))
     with open_registry_root(wsgi.registry) as (root, tm):
         assert "existante" in root["actualites"]
@@ -239,7 +241,8 @@ def test_animator_publishes_a_resource_with_files_and_edits_it(site):
     assert app.get("/ressources/guide-du-conseil-citoyen/notes.txt").content_type == "text/plain"
 
     confirm = app.get("/ressources/guide-du-conseil-citoyen/supprimer")
-    after = next(f for f in confirm.forms.values() if "csrf_token" in f.fields and f.action != "/deconnexion").submit().follow()
+    after = next(f for f in confirm.forms.values()
+                 if "csrf_token" in f.fields and f.action != "/deconnexion").submit().follow()
     assert "est supprimée" in after.text and "Aucune ressource n'est encore publiée" in after.text
 
 

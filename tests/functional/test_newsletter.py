@@ -14,12 +14,11 @@ from conseils_site.resources.newsletter import Letter
 from conseils_site.scripts import open_registry_root
 from conseils_site.scripts.newsletter import main as newsletter_main
 from tests.conftest import make_app
-from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
-    PUBLIC, body_text, frozen, mail_server, sms_provider, world)
+from tests.functional.test_alerts import PUBLIC, body_text, frozen, mail_server, sms_provider, world  # noqa: F401 (fixtures)
 from tests.mailserver import MailServer
 from tests.support import build_site, email_of
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 JUNE = datetime.datetime(2031, 6, 2, 12, 0, tzinfo=PARIS).astimezone(UTC)  # ZODB stores UTC
 MAY = datetime.datetime(2031, 5, 20, 12, 0, tzinfo=PARIS).astimezone(UTC)
 READERS = ("membre_a", "membre_b", "membre_c", "candidat_a", "refuse_a")  # ticked the letter

@@ -3,8 +3,8 @@ import csv
 import io
 import json
 
-from conseils_site.scripts import open_registry_root
 from conseils_site.resources.events import ObjectModified, notify
+from conseils_site.scripts import open_registry_root
 
 
 def test_geojson_has_every_council_with_its_point(demo):

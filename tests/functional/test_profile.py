@@ -139,6 +139,10 @@ def test_download_my_data_has_everything_but_secrets(site, member):
 
 def test_deletion_asks_the_password_then_signs_out(site, member):
     wsgi, ids = site
+    with open_registry_root(wsgi.registry) as (root, tm):  # a reading position in the forum
+        root["forum"].read_marks[(ids["membre_a"], "un-sujet")] = 3
+        root["forum"].read_marks[(ids["membre_b"], "un-sujet")] = 2
+        tm.commit()
     page = member.get("/mon-profil/supprimer")
     assert "ancien membre" in page.text and "définitive" in page.text
     form = page.forms["suppression"]
@@ -156,6 +160,7 @@ def test_deletion_asks_the_password_then_signs_out(site, member):
     with open_registry_root(wsgi.registry) as (root, tm):
         assert root.users.find_by_email(email_of("membre_a")) is None
         assert root.catalog.by_id(ids["membre_a"]) is None
+        assert list(root["forum"].read_marks.keys()) == [(ids["membre_b"], "un-sujet")]
     assert sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 400
 
 

@@ -73,7 +73,7 @@ class Site:
         return open_site(self.ini)
 
     def at(self, moment):
-        self.monkeypatch.setattr(clock, "now", lambda: moment.astimezone(datetime.timezone.utc))
+        self.monkeypatch.setattr(clock, "now", lambda: moment.astimezone(datetime.UTC))
 
     def run(self, *args, capsys=None):
         try:

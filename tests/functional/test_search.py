@@ -6,7 +6,12 @@ import pytest
 import webtest
 
 from conseils_site.resources.content import (
-    PARIS, ActionReport, Document, Event, NewsItem, ResourceItem,
+    PARIS,
+    ActionReport,
+    Document,
+    Event,
+    NewsItem,
+    ResourceItem,
 )
 from conseils_site.scripts import open_registry_root
 from conseils_site.security.visibility import LEVELS

@@ -123,7 +123,7 @@ sms.max_attempts = 2
     queue_sms(settings)
     queue_sms(settings, number="+33699999999")
     from conseils_site.notify import clock
-    monkeypatch.setattr(clock, "now", lambda: DAY.astimezone(datetime.timezone.utc))
+    monkeypatch.setattr(clock, "now", lambda: DAY.astimezone(datetime.UTC))
     assert sms_main([str(ini)]) == 0  # kept for later
     out = capsys.readouterr().out
     assert "fournisseur injoignable" in out and "2 à réessayer" in out

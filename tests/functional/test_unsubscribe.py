@@ -7,8 +7,7 @@ from conseils_site.notify.links import unsubscribe_url
 from conseils_site.notify.preferences import frequency, wants_reminder
 from conseils_site.resources.newsletter import Subscriber
 from conseils_site.scripts import open_registry_root
-from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
-    PUBLIC, after_window, frozen, mail_server, publish, sms_provider, world)
+from tests.functional.test_alerts import PUBLIC, after_window, frozen, mail_server, publish, sms_provider, world  # noqa: F401 (fixtures)
 from tests.support import email_of
 
 

@@ -116,7 +116,7 @@ def test_reminders_go_once_to_peers_after_24h_and_to_animators_after_36h(site, t
     def age(hours):
         with open_registry_root(wsgi.registry) as (root, tm):
             user = root.users[ids["candidat_a"]]
-            user.confirmed_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=hours)
+            user.confirmed_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=hours)
             tm.commit()
 
     from conseils_site.scripts.registrations import remind

@@ -23,7 +23,7 @@ from conseils_site.security.visibility import LEVELS
 from tests.conftest import make_app
 from tests.support import PASSWORD, build_site, csrf, email_of, login
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 KINDS = ("document", "action_report", "event")
 SHORT = {"document": "doc", "action_report": "act", "event": "evt"}
 LISTINGS = {"document": "@@documents", "action_report": "@@actions", "event": "@@evenements"}
@@ -341,7 +341,7 @@ def test_anonymous_cache_keeps_visitors_apart(world, first):
         responses = {id(app): app.get(url, status="*") for app in order}
         seen_by_anonymous = text_of(responses[id(anonymous)])
         seen_by_animator = text_of(responses[id(animator)])
-        for (kind, level), item in world["items"].items():
+        for (_kind, level), item in world["items"].items():
             if level != "public":
                 assert item["token"] not in seen_by_anonymous, f"LEAK via cache: {url} {item['token']}"
         if "agenda.ics" not in url and "flux.atom" not in url and "publications" not in url:

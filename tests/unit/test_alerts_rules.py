@@ -9,17 +9,24 @@ from conseils_site.forms.newsletter import parse_departements, parse_press, pres
 from conseils_site.notify import clock
 from conseils_site.notify.alerts import alert_family, item_key, signature
 from conseils_site.notify.digests import periods_due
-from conseils_site.notify.links import (
-    read_unsubscribe_token, unsubscribe_token)
+from conseils_site.notify.links import read_unsubscribe_token, unsubscribe_token
 from conseils_site.notify.mail import list_headers
 from conseils_site.notify.preferences import (
-    DAILY, IMMEDIATE, NEVER, WEEKLY, frequency, set_preferences, stop_email, wants_reminder)
+    DAILY,
+    IMMEDIATE,
+    NEVER,
+    WEEKLY,
+    frequency,
+    set_preferences,
+    stop_email,
+    wants_reminder,
+)
 from conseils_site.notify.sms import fit_sms, gsm_length, gsm_text
 from conseils_site.notify.store import AlertCenter, DigestEntry, PendingAlert
 from conseils_site.resources.content import PARIS
 from conseils_site.security.tokens import TokenError
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def paris(*args):

@@ -11,10 +11,17 @@ from conseils_site.collab.client import Replica
 from conseils_site.collab.history import History, compare_html, html_lines
 from conseils_site.collab.presence import Presence, decode_awareness, encode_awareness
 from conseils_site.collab.state import (
-    SharedText, SyncError, from_html, merged, missing, render, replaced, state_vector,
+    SharedText,
+    SyncError,
+    from_html,
+    merged,
+    missing,
+    render,
+    replaced,
+    state_vector,
 )
 
-T0 = datetime.datetime(2026, 11, 28, 10, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 11, 28, 10, tzinfo=datetime.UTC)
 
 
 class Server:

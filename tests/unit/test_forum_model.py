@@ -5,7 +5,14 @@ from pyramid.authorization import ACLHelper, Everyone
 from conseils_site.catalog import discriminators as d
 from conseils_site.resources.folder import Folder
 from conseils_site.resources.forum import (
-    Category, Forum, GroupForum, Reply, Report, Topic, create_forum, move_topic,
+    Category,
+    Forum,
+    GroupForum,
+    Reply,
+    Report,
+    Topic,
+    create_forum,
+    move_topic,
 )
 from conseils_site.resources.groups import WorkingGroup
 from conseils_site.resources.root import SiteRoot

@@ -3,8 +3,19 @@ import pytest
 
 from conseils_site.security import tokens
 from conseils_site.security.tokens import (
-    CONFIRM_EMAIL, MAX_AGE, RESET_PASSWORD, TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_USED, TokenError,
-    check_and_consume, consume_token, issue_token, read_token, redeem_token)
+    CONFIRM_EMAIL,
+    MAX_AGE,
+    RESET_PASSWORD,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    TOKEN_USED,
+    TokenError,
+    check_and_consume,
+    consume_token,
+    issue_token,
+    read_token,
+    redeem_token,
+)
 
 SETTINGS = {"conseils.session_secret": "secret-de-test"}
 HOUR = 3600

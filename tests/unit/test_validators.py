@@ -3,9 +3,20 @@ import colander
 import pytest
 
 from conseils_site.forms.validators import (
-    NOT_A_MOBILE, NOT_A_NUMBER, NOT_FRENCH, PASSWORD_COMMON, PASSWORD_HAS_EMAIL,
-    PASSWORD_HAS_NAME, PASSWORD_TOO_SHORT, make_password_validator, mobile_validator,
-    normalize_mobile, password_problems, password_validator, prepare_mobile)
+    NOT_A_MOBILE,
+    NOT_A_NUMBER,
+    NOT_FRENCH,
+    PASSWORD_COMMON,
+    PASSWORD_HAS_EMAIL,
+    PASSWORD_HAS_NAME,
+    PASSWORD_TOO_SHORT,
+    make_password_validator,
+    mobile_validator,
+    normalize_mobile,
+    password_problems,
+    password_validator,
+    prepare_mobile,
+)
 
 
 @pytest.mark.parametrize("typed, e164", [

@@ -33,10 +33,10 @@ def site():
     app = make_app()
     with open_registry_root(app.registry) as (root, tm):
         import_councils(root, (
-            "code,nom,commune,latitude,longitude\n"
-            "A,Conseil A,42218,45.43,4.39\n"
-            "B,Conseil B,42218,45.44,4.38\n"
-            "C,Conseil C,93066,48.93,2.36\n").encode())
+            b"code,nom,commune,latitude,longitude\n"
+            b"A,Conseil A,42218,45.43,4.39\n"
+            b"B,Conseil B,42218,45.44,4.38\n"
+            b"C,Conseil C,93066,48.93,2.36\n"))
         a, b, c = (root.territoires.council_by_code(code) for code in "ABC")
         group = root.groups.add("loire", WorkingGroup("Loire", "departement", "42", "Loire"))
         join_group(group, a)
