@@ -169,7 +169,11 @@ def main(argv=None):
         paths = populate(root, tm, counts)
         Path(args.ini_file).with_name("paths.json").write_text(json.dumps(paths, indent=1))
         print("compactage de la base…", file=sys.stderr, flush=True)
-        root._p_jar.db().pack()
+        db = root._p_jar.db()
+        db.pack()
+        old = getattr(db.storage, "_file_name", "") + ".old"  # the copy pack leaves behind
+        if old != ".old":
+            Path(old).unlink(missing_ok=True)
     print(f"base nationale prête en {time.time() - started:.0f} s : "
           + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     return 0

@@ -108,7 +108,8 @@ def write_ini():
 # database built earlier no longer shows what the site would build now, so it is rebuilt.
 BUILD_INPUTS = ("conseils_site/data/*", "conseils_site/resources/*.py", "bench/populate.py",
                 "bench/generate.py",
-                "conseils_site/catalog/*.py", "conseils_site/importer.py",
+                "conseils_site/catalog/__init__.py", "conseils_site/catalog/discriminators.py",
+                "conseils_site/catalog/lexicon.py", "conseils_site/importer.py",
                 "conseils_site/geography.py", "conseils_site/text.py")
 
 

@@ -70,6 +70,18 @@ def page_number(request):
         return 1
 
 
+# Below this many results, sorting them all beats hypatia's forward scan, which walks the sort
+# index from its start until it has found `limit` of them: measured on the national bench
+# database, a group page's three short lists took 1.7 s by forward scan.
+SMALL_RESULT = 5_000
+
+
+def sort_type_for(results):
+    from hypatia.interfaces import TIMSORT
+
+    return TIMSORT if len(results) <= SMALL_RESULT else None
+
+
 def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=False):
     """One page of the allowed results; sorting stops at the page's end instead of sorting all."""
     results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
@@ -77,7 +89,8 @@ def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=Fal
     count = max(1, -(-total // size))
     number = min(max(1, number), count)
     end = number * size
-    ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end)
+    ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end,
+                           sort_type=sort_type_for(results))
     docids = list(ordered.all(resolve=False))[end - size:end]
     return Page([catalog.get(docid) for docid in docids], total, number, size)
 
@@ -117,7 +130,8 @@ def upcoming_events_query(catalog, after, council_id=None):
 def allowed_items(catalog, request, query, sort_index="newest", limit=None):
     """The allowed objects of a query, sorted, up to `limit`: for short lists (dashboards, feeds)."""
     results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
-    return list(results.sort(catalog.indexes[sort_index], limit=limit))
+    return list(results.sort(catalog.indexes[sort_index], limit=limit,
+                             sort_type=sort_type_for(results)))
 
 
 # --- The forum and the working groups' spaces -----------------------------------------------

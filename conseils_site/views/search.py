@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlencode
 
 from BTrees import family64
-from hypatia.query import Any, Eq
+from hypatia.query import Any
 from hypatia.text.parsetree import ParseError
 from pyramid.view import view_config
 
@@ -201,12 +201,13 @@ def search(context, request):
     by_kind = count_by_kind(catalog, IF.intersection(everything, dep_set) if dep_set else everything)
     by_dep = count_by_departement(
         catalog, IF.intersection(everything, kind_set) if kind_set else everything)
-    query = base
-    if kind:
-        query &= Eq(catalog.indexes["kind"], kind)
-    if departement:
-        query &= Eq(catalog.indexes["territories"], f"departement:{departement}")
-    ids = allowed_ids(catalog, request, query)
+    # The text query (its Okapi scoring is the costly part) runs once: the facets' choices
+    # narrow its result, keeping the relevance weights.
+    ids = everything
+    for chosen in (kind_set, dep_set):
+        if chosen is not None:
+            ids = (IF.weightedIntersection(ids, chosen)[1] if hasattr(ids, "items")
+                   else IF.intersection(ids, chosen))
     total = len(ids)
     count = max(1, -(-total // PAGE_SIZE))
     number = min(page_number(request), count)
