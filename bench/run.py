@@ -733,7 +733,8 @@ def national_requests(server, council):
     return paths, cookies, posts
 
 
-def anonymous_form(server):
+def _sign_in_form(server):
+    """An opener keeping cookies, and the CSRF token and form id of its sign-in form."""
     import http.cookiejar
 
     jar = http.cookiejar.CookieJar()
@@ -742,28 +743,29 @@ def anonymous_form(server):
     page = opener.open(server.base + "/connexion", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     formid = re.search(r'name="__formid__" value="([^"]+)"', page).group(1)
-    cookie = next(f"{c.name}={c.value}" for c in jar if c.name == "conseils_session")
-    return cookie, token, formid
+    return opener, jar, token, formid
+
+
+def _session_cookie(jar):
+    cookies = [f"{c.name}={c.value}" for c in jar if c.name == "conseils_session"]
+    if not cookies:
+        raise BenchError("no session cookie")
+    return cookies[0]
+
+
+def anonymous_form(server):
+    """(an anonymous session's cookie, its CSRF token, the form id) of the sign-in form."""
+    _, jar, token, formid = _sign_in_form(server)
+    return _session_cookie(jar), token, formid
 
 
 def sign_in(server, email, password):
     """A member's session cookie, through the real sign-in form (CSRF token included)."""
-    import http.cookiejar
-    import re
-
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(server.base + "/connexion", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    formid = re.search(r'name="__formid__" value="([^"]+)"', page).group(1)
+    opener, jar, token, formid = _sign_in_form(server)
     data = urllib.parse.urlencode({"__formid__": formid, "csrf_token": token, "email": email,
                                    "password": password, "submit": "submit"}).encode()
     opener.open(server.base + "/connexion", data=data, timeout=30).read()
-    cookies = [f"{c.name}={c.value}" for c in jar if c.name == "conseils_session"]
-    if not cookies:
-        raise BenchError("signing in the bench member failed")
-    return cookies[0]
+    return _session_cookie(jar)
 
 
 def council_path(server):

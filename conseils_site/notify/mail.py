@@ -15,7 +15,6 @@ program POSTs to the link, no sign-in needed) and `Precedence: bulk`; every mess
 import contextlib
 import dataclasses
 import email.errors
-import fcntl
 import logging
 import os
 import secrets
@@ -29,6 +28,8 @@ from email.policy import compat32
 from email.utils import formatdate, parseaddr
 
 from repoze.sendmail.delivery import QueuedMailDelivery
+
+from .locks import held
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ def deliver_queue(settings, out=None, now=None):
     config = MailSettings.from_settings(settings)
     ensure_queue(config.queue_path)
     report = DeliveryReport()
-    with _exclusive(config.queue_path) as locked:
+    with held(os.path.join(config.queue_path, ".lock")) as locked:  # one delivering run at a time
         if not locked:
             _say(out, "Une autre distribution du courrier est en cours : rien à faire.")
             return report
@@ -350,18 +351,6 @@ def _remove_stale_tmp(queue_path):
         with contextlib.suppress(OSError):
             if entry.is_file() and entry.stat().st_mtime < limit:
                 os.unlink(entry.path)
-
-
-@contextlib.contextmanager
-def _exclusive(queue_path):
-    """One delivering process at a time: cron and a --loop service may overlap."""
-    with open(os.path.join(queue_path, ".lock"), "a") as lock:  # closing it releases the lock
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-        else:
-            yield True
 
 
 def _envelope_to(message):

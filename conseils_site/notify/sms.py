@@ -20,7 +20,6 @@ Nothing leaves between 21:00 and 08:00, Paris time: messages wait for the first 
 """
 import contextlib
 import dataclasses
-import fcntl
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ from transaction.interfaces import IDataManager
 from zope.interface import implementer
 
 from . import clock
+from .locks import held
 
 log = logging.getLogger(__name__)
 
@@ -377,7 +377,7 @@ def deliver_sms(settings, out=None, now=None):
         _say(out, str(report))
         return report
     ensure_queue(config.queue_path)
-    with _exclusive(config.queue_path) as locked:
+    with held(os.path.join(config.queue_path, ".lock")) as locked:  # one delivering run at a time
         if not locked:
             _say(out, "Une autre distribution des SMS est en cours : rien à faire.")
             return report
@@ -461,17 +461,6 @@ def _remove_stale_tmp(queue_path):
         with contextlib.suppress(OSError):
             if entry.is_file() and entry.stat().st_mtime < limit:
                 os.unlink(entry.path)
-
-
-@contextlib.contextmanager
-def _exclusive(queue_path):
-    with open(os.path.join(queue_path, ".lock"), "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-        else:
-            yield True
 
 
 def _problem(report, out, line):

@@ -8,7 +8,8 @@ import pytest
 from tests.browser.conftest import DESKTOP, MOBILE, axe_violations, format_violations, new_page
 
 COUNCIL = "council page"  # resolved at run time from the search results
-PAGES = ["/", "/carte", "/conseils?q=saint", COUNCIL]
+PAGES = ["/", "/carte", "/conseils?q=saint", COUNCIL, "/recherche?q=conseil", "/inscription", "/connexion",
+         "/groupes", "/lettre"]
 
 
 @pytest.fixture(scope="module")
