@@ -3,6 +3,7 @@ the visitor may see.
 
 Every result and every count comes from `allowed_query` with the request's principals; the
 facets intersect that allowed set with one index each, so counting costs set intersections."""
+import functools
 import re
 from urllib.parse import urlencode
 
@@ -12,7 +13,14 @@ from hypatia.text.parsetree import ParseError
 from pyramid.view import view_config
 
 from ..calendar import format_day, format_when
-from ..catalog.queries import Page, allowed_query, page_number, text_query
+from ..catalog.queries import (
+    Page,
+    allowed_docids,
+    allowed_query,
+    page_number,
+    text_docids,
+    text_query,
+)
 from ..geography import get_geography
 from ..resources import SiteRoot
 from ..resources.content import KIND_LABELS
@@ -80,11 +88,17 @@ def ordered_docids(catalog, ids, number, size, order):
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _folded_char(char):
+    """One character as the search folds it (the same length): texts reuse few characters."""
+    return (fold(char) or " ")[0]
+
+
 def excerpt(text, query, length=EXCERPT_LENGTH):
     """A short passage of the text, around the first word searched for when it is far in."""
     if len(text) <= length:
         return text
-    folded = "".join((fold(c) or " ")[0] for c in text)  # same length as the text
+    folded = "".join(map(_folded_char, text))  # same length as the text
     start = 0
     for term in words(query):
         match = re.search(r"\b" + re.escape(term), folded)
@@ -193,7 +207,12 @@ def search(context, request):
     if matched is None:
         return result
     base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
-    everything = allowed_ids(catalog, request, base)
+    if order == "date":  # no relevance needed: the same matches, without scoring them all
+        kinds = catalog.indexes["kind"].applyAny(list(SEARCH_KINDS))
+        everything = allowed_docids(catalog, request,
+                                    IF.intersection(text_docids(catalog, q) or IF.Set(), kinds))
+    else:
+        everything = allowed_ids(catalog, request, base)
     kind_set = catalog.indexes["kind"].applyEq(kind) if kind else None
     dep_set = (catalog.indexes["territories"].applyEq(f"departement:{departement}")
                if departement else None)

@@ -262,3 +262,19 @@ def test_users_and_territories_never_appear(site):
     app = client(wsgi, "animateur")
     assert results(app.get("/recherche", {"q": "candidat"})) == []  # an account's name
     assert "Loire" not in results(app.get("/recherche", {"q": "loire"}))  # the département
+
+
+@pytest.mark.parametrize("text", ["jardin", "jard", "Jardin PARTAGÉ", "conseil tille", "réunion",
+                                  "mot-absent", "a", "saint éti"])
+def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
+    """The date-ordered search skips Okapi's scoring (catalog.queries.text_docids): it must
+    find exactly what the ranked text query finds."""
+    from conseils_site.catalog.queries import text_docids, text_query
+
+    wsgi, _ = site
+    with open_registry_root(wsgi.registry) as (root, tm):
+        catalog = root.catalog
+        ranked = text_query(catalog, text)
+        expected = set(ranked.execute().ids) if ranked is not None else set()
+        found = text_docids(catalog, text)
+        assert set(found or ()) == expected
