@@ -278,3 +278,26 @@ def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
         expected = set(ranked.execute().ids) if ranked is not None else set()
         found = text_docids(catalog, text)
         assert set(found or ()) == expected
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "membre_a", "membre_b", "membre_c", "animateur"])
+def test_allowed_to_finds_what_the_union_of_principals_finds(site, visitor):
+    """catalog.queries.AllowedTo intersects principal by principal; hypatia's Any builds the
+    union first. Both must allow exactly the same documents, for every kind of query."""
+    from hypatia.query import Any, Eq
+
+    from conseils_site.catalog.queries import AllowedTo, text_query
+    from conseils_site.security.principals import compute_principals
+
+    wsgi, _ = site
+    with open_registry_root(wsgi.registry) as (root, tm):
+        catalog = root.catalog
+        user = None if visitor == "anonymous" else root.users.find_by_email(email_of(visitor))
+        principals = list(compute_principals(user, catalog)) if user else ["system.Everyone"]
+        allowed = catalog.indexes["allowed"]
+        for query in (Eq(catalog.indexes["kind"], "document"),
+                      Any(catalog.indexes["kind"], ["event", "action_report", "forum_topic"]),
+                      text_query(catalog, "réunion")):
+            union = set((query & Any(allowed, principals)).execute().ids)
+            one_by_one = set((query & AllowedTo(allowed, principals)).execute().ids)
+            assert one_by_one == union
