@@ -1,5 +1,6 @@
 """The site root and its first-start creation."""
 from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 
 from .admin import Admin
@@ -51,6 +52,9 @@ def create_site(geography):
     root.add("ressources", ResourcesFolder(), send_events=False)
     root.add("forum", create_forum(), send_events=False)
     root.audit = AuditLog()
+    # The sign-in throttle's records (security/throttle.py): made now, so that the first failed
+    # sign-in does not rewrite the root, and the evolve step that adds it is truly done.
+    root.login_failures = OOBTree()
     from ..notify.store import AlertCenter
     from .newsletter import Newsletters
     root.add("lettre", Newsletters(), send_events=False)

@@ -38,6 +38,7 @@ def test_first_start_prints_generated_password_once_and_second_start_keeps_every
         from conseils_site.security.passwords import check_password
         assert check_password(user.password_hash, password)
         assert user.roles == ("animateur",) and user.is_active
+        assert len(root.login_failures) == 0  # made with the site (evolve step 0001 is done)
         root.title_marker = "gardé"
     close_database(app.registry._zodb_databases[""])
 
