@@ -15,7 +15,7 @@ DEFAULT_TTL = 15.0
 
 
 class AwarenessError(ValueError):
-    pass
+    """An awareness update that does not decode: it is dropped, the sync goes on."""
 
 
 def _read_varuint(data, pos):

@@ -199,7 +199,7 @@ class _QueuedSms:
         self._discard()
 
     def tpc_begin(self, transaction):
-        pass
+        """Nothing to prepare: the message is written in commit() and moved in tpc_finish()."""
 
     def commit(self, transaction):
         ensure_queue(self.queue_path)
@@ -226,7 +226,7 @@ class _QueuedSms:
 
 class _NoRollback:
     def rollback(self):
-        pass
+        """A savepoint rolled back keeps the queued SMS: they go or not with the transaction."""
 
 
 def _write_json(path, data):
@@ -270,7 +270,7 @@ class SpoolBackend:
         return message["id"]
 
     def close(self):
-        pass
+        """Nothing held open between two messages."""
 
 
 class HttpBackend:
@@ -320,7 +320,7 @@ class HttpBackend:
             return message["id"]
 
     def close(self):
-        pass
+        """Nothing held open between two messages."""
 
 
 BACKENDS = {"spool": SpoolBackend, "http": HttpBackend}
