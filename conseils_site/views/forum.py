@@ -82,16 +82,12 @@ def forum_home(context, request):
 
 
 def my_group_forums(request):
-    """The working groups whose forum this person reads: their own (from the request's
-    principals), or every group for the animators."""
-    groups = request.root.groups
-    if "role:animateur" in request.principals:
-        found = list(groups.values())
-    else:
-        ids = {p.partition(":")[2] for p in request.principals if p.startswith("group:")}
-        found = [g for g in groups.values() if g.id in ids]
+    """The working groups whose forum this person may read, as each group forum's ACL says
+    (member councils, animators, local roles): no rule of its own here."""
+    found = [g for g in request.root.groups.values()
+             if "forum" in g and request.has_permission("view", g["forum"])]
     return [{"title": g.title, "url": request.resource_path(g, "forum")}
-            for g in sorted(found, key=lambda g: g.title.lower()) if "forum" in g]
+            for g in sorted(found, key=lambda g: g.title.lower())]
 
 
 @view_config(context=Section, permission="view", renderer="conseils_site:templates/forum/section.pt")
