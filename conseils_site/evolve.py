@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from ZODB.POSException import ConflictError
 
@@ -79,8 +80,18 @@ def reindex_allowed(root, ctx):
         obj = catalog.objects.get(docid)
         if obj is not None:
             index.reindex_doc(docid, obj)
+            catalog.changed()
             ctx.changed += 1
         ctx.checkpoint(n, len(docids))
+
+
+def catalog_changes(root, ctx):
+    """The counter that names the catalog's state, so that answers computed from it can be
+    remembered until it changes (catalog/memo.py); without it nothing is remembered."""
+    catalog = root.catalog
+    if catalog.changes is None:
+        catalog.changes = Length()
+        ctx.changed += 1
 
 
 STEPS = (
@@ -88,6 +99,8 @@ STEPS = (
          login_failures_folder),
     Step("0002-reindex-allowed", "recalcule qui peut voir chaque objet dans le catalogue",
          reindex_allowed),
+    Step("0003-catalog-changes", "ajoute au catalogue le compteur de ses changements",
+         catalog_changes),
 )
 
 

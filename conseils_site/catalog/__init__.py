@@ -44,6 +44,10 @@ class Catalog(Persistent):
         self.indexes = make_indexes()
         self.objects = LOBTree()
         self.count = Length()
+        self.changes = Length()
+
+    # A catalog made before `changes` existed (evolve step 0003 adds it): nothing is remembered.
+    changes = None
 
     def __len__(self):
         return self.count()
@@ -56,6 +60,7 @@ class Catalog(Persistent):
             self.objects[docid] = obj
             self.count.change(1)
         self.indexes.index_doc(docid, obj)
+        self.changed()
         return docid
 
     def unindex(self, obj):
@@ -64,6 +69,24 @@ class Catalog(Persistent):
             self.indexes.unindex_doc(docid)
             del self.objects[docid]
             self.count.change(-1)
+            self.changed()
+
+    def changed(self):
+        """Count a change of the indexes: answers remembered for the older state are dropped
+        (`catalog.memo`). A Length, so concurrent writers merge instead of conflicting."""
+        if self.changes is not None:
+            self.changes.change(1)
+
+    def state(self):
+        """What identifies the indexes' committed state, or None when there is none to name:
+        the serial of the last transaction that changed them, as this connection sees it."""
+        changes = self.changes
+        if changes is None or changes._p_jar is None:
+            return None
+        changes._p_activate()
+        if changes._p_changed:  # changed by this very transaction: not a committed state
+            return None
+        return changes._p_serial
 
     def get(self, docid):
         return self.objects.get(docid)
@@ -82,6 +105,8 @@ class Catalog(Persistent):
             self.indexes[name] = wanted[name]
             for docid, obj in self.objects.items():
                 self.indexes[name].index_doc(docid, obj)
+        if added:
+            self.changed()
         return added
 
     def _new_docid(self):
@@ -97,6 +122,7 @@ class Catalog(Persistent):
         self.indexes = make_indexes()
         self.objects = LOBTree()
         self.count = Length()
+        self.changed()
         for obj in walk(root):
             if d.kind(obj, None) is not None:
                 self.index(obj)

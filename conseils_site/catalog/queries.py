@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from hypatia.query import And, Any, Contains, Eq, Ge
 
 from ..text import words
+from .memo import remember
 
 _PARSER_KEYWORDS = {"and", "or", "not"}
 
@@ -33,10 +34,27 @@ class In(Any):
         if hasattr(left, "items") or not len(left):
             return super().intersect(left, names)
         family_set = self.family.IF
-        parts = [family_set.intersection(left, stored) for stored in self.stored_sets(names)]
+        parts, remaining = [], left
+        # Largest sets first: most docids are settled by the first one or two.
+        for stored in sorted(self.stored_sets(names), key=len, reverse=True):
+            found = meet(family_set, remaining, stored)
+            if len(found):
+                parts.append(found)
+                remaining = family_set.difference(remaining, found)
+                if not len(remaining):
+                    break
         if len(parts) == 1:
             return parts[0]
         return family_set.multiunion(parts) if parts else family_set.Set()
+
+
+def meet(family_set, short, stored):
+    """`short ∩ stored`. BTrees' intersection walks both sets; when `stored` is much longer (a
+    council's 1,300 documents against the 90,000 items every councillor may view), looking each
+    docid up is ten times faster."""
+    if len(short) * 8 < len(stored):
+        return family_set.Set(filter(stored.has_key, short))
+    return family_set.intersection(short, stored)
 
 
 def Is(index, value):
@@ -153,16 +171,27 @@ def sort_type_for(results):
     return TIMSORT if len(results) <= SMALL_RESULT else None
 
 
-def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=False):
-    """One page of the allowed results; sorting stops at the page's end instead of sorting all."""
-    results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
-    total = len(results)
-    count = max(1, -(-total // size))
-    number = min(max(1, number), count)
-    end = number * size
-    ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end,
-                           sort_type=sort_type_for(results))
-    docids = list(ordered.all(resolve=False))[end - size:end]
+def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=False, key=None):
+    """One page of the allowed results; sorting stops at the page's end instead of sorting all.
+    With a `key` naming the query and everything it depends on, the page's docids are
+    remembered until the catalog changes (catalog/memo.py)."""
+
+    def compute(number):
+        results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
+        total = len(results)
+        count = max(1, -(-total // size))
+        number = min(max(1, number), count)
+        end = number * size
+        ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end,
+                               sort_type=sort_type_for(results))
+        return total, number, tuple(ordered.all(resolve=False))[end - size:end]
+
+    if key is None:
+        total, number, docids = compute(number)
+    else:
+        total, number, docids = remember(
+            catalog, request.principals, ("page", key, sort_index, number, size, reverse),
+            lambda: compute(number))
     return Page([catalog.get(docid) for docid in docids], total, number, size)
 
 
@@ -199,11 +228,21 @@ def upcoming_events_query(catalog, after, council_id=None):
     return And(*terms)
 
 
-def allowed_items(catalog, request, query, sort_index="newest", limit=None):
-    """The allowed objects of a query, sorted, up to `limit`: for short lists (dashboards, feeds)."""
-    results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
-    return list(results.sort(catalog.indexes[sort_index], limit=limit,
-                             sort_type=sort_type_for(results)))
+def allowed_items(catalog, request, query, sort_index="newest", limit=None, key=None):
+    """The allowed objects of a query, sorted, up to `limit`: for short lists (dashboards, feeds).
+    With a `key`, the docids are remembered as `paginate` does."""
+
+    def compute():
+        results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
+        ordered = results.sort(catalog.indexes[sort_index], limit=limit,
+                               sort_type=sort_type_for(results))
+        return tuple(ordered.all(resolve=False))
+
+    if key is None:
+        docids = compute()
+    else:
+        docids = remember(catalog, request.principals, ("items", key, sort_index, limit), compute)
+    return [obj for obj in map(catalog.get, docids) if obj is not None]
 
 
 # --- The forum and the working groups' spaces -----------------------------------------------

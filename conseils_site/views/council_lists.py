@@ -42,7 +42,8 @@ def council_items_for(request, council, limit=10):
     (templates/content/macros.pt). For the public council page and the dashboard."""
     catalog = request.root.catalog
     query = items_query(catalog, council_id=council.id)
-    return rows(request, allowed_items(catalog, request, query, "newest", limit=limit))
+    return rows(request, allowed_items(catalog, request, query, "newest", limit=limit,
+                                       key=("council", council.id, "all")))
 
 
 def upcoming_events_for(request, council, limit=5):
@@ -85,7 +86,7 @@ def _listing(context, request, name):
     else:
         query = items_query(catalog, kinds=(kind,), council_id=context.id)
         page, upcoming_on_page = paginate(catalog, request, query, "newest", number=number,
-                                          size=PAGE_SIZE), None
+                                          size=PAGE_SIZE, key=("council", context.id, kind)), None
     item_rows = rows(request, page.items)
     add_feed(request, f"{context.title} — publications publiques", request.resource_url(context, "@@flux.atom"))
     return {

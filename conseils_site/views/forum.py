@@ -94,7 +94,7 @@ def my_group_forums(request):
 def section_page(context, request):
     catalog = request.root.catalog
     page = paginate(catalog, request, forum_topics_query(catalog, context.id), "forum_order",
-                    number=page_number(request), size=PAGE_SIZE)
+                    number=page_number(request), size=PAGE_SIZE, key=("topics", context.id))
     request.response.cache_control = "no-store"
     return {"title": section_label(context), "section": context, "page": page,
             "rows": topic_rows(request, page.items), "query_prefix": "",
@@ -121,7 +121,7 @@ def topic_page(context, request):
     forum = request.root["forum"]
     user_id = request.user.id
     page = paginate(catalog, request, forum_replies_query(catalog, context.id), "forum_order",
-                    number=page_number(request), size=PAGE_SIZE)
+                    number=page_number(request), size=PAGE_SIZE, key=("replies", context.id))
     messages = ([context] if page.number == 1 else []) + page.items
     mark = forum.last_read(user_id, context)
     first_unread = None

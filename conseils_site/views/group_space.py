@@ -72,10 +72,11 @@ def group_page(context, request):
         ids = list(context.council_ids)
         now = datetime.datetime.now(PARIS)
         topics = allowed_items(catalog, request, forum_topics_query(catalog, forum.id),
-                               "forum_order", limit=5)
+                               "forum_order", limit=5, key=("topics", forum.id))
         result["space"] = {
-            "shared": rows(request, allowed_items(catalog, request,
-                                                  group_shared_query(catalog, ids), "newest", limit=10)),
+            "shared": rows(request, allowed_items(catalog, request, group_shared_query(catalog, ids),
+                                                  "newest", limit=10,
+                                                  key=("group-shared", tuple(sorted(ids))))),
             "events": rows(request, allowed_items(catalog, request,
                                                   group_events_query(catalog, ids, now), "start", limit=10)),
             "topics": topic_rows(request, topics),
@@ -93,8 +94,10 @@ def group_shared(context, request):
     if space_of(request, context) is None:
         raise HTTPForbidden()
     catalog = request.root.catalog
-    page = paginate(catalog, request, group_shared_query(catalog, list(context.council_ids)),
-                    "newest", number=page_number(request), size=SHARED_PAGE_SIZE)
+    ids = list(context.council_ids)
+    page = paginate(catalog, request, group_shared_query(catalog, ids), "newest",
+                    number=page_number(request), size=SHARED_PAGE_SIZE,
+                    key=("group-shared", tuple(sorted(ids))))
     request.response.cache_control = "no-store"
     return {"title": f"Partages du groupe « {context.title} »", "group": context, "page": page,
             "item_rows": rows(request, page.items), "query_prefix": ""}

@@ -13,6 +13,7 @@ from hypatia.text.parsetree import ParseError
 from pyramid.view import view_config
 
 from ..calendar import format_day, format_when
+from ..catalog.memo import remember
 from ..catalog.queries import (
     Page,
     allowed_docids,
@@ -181,31 +182,22 @@ def forum_result(request, obj, q):
             "where": forum_where(obj), "when": date_text(obj), "excerpt": text}
 
 
-def link(request, **params):
+def link(path, **params):
     """This page's address with other parameters; the page number starts again at 1."""
     kept = {k: v for k, v in params.items() if v}
-    return request.path + ("?" + urlencode(kept) if kept else "")
+    return path + ("?" + urlencode(kept) if kept else "")
 
 
-@view_config(context=SiteRoot, name="recherche", renderer="conseils_site:templates/search.pt",
-             decorator=anonymous_page_cache)
-def search(context, request):
-    q = " ".join(request.params.get("q", "").split())[:MAX_QUERY]
-    kind = request.params.get("kind", "")
-    kind = kind if kind in SEARCH_KINDS else ""
-    geo = get_geography()
-    departement = request.params.get("departement", "")
-    departement = departement if departement in geo.departements else ""
-    order = request.params.get("tri", "")
-    order = order if order in ORDERS else "date"
-    catalog = context.catalog
-    result = {"title": f"Recherche « {q} »" if q else "Rechercher", "q": q, "kind": kind,
-              "departement": departement, "order": order, "page": None, "results": [],
-              "kind_facets": [], "departement_facets": [], "links": {},
-              "signed_in": request.user is not None}
-    matched = text_query(catalog, q) if q else None
-    if matched is None:
-        return result
+def departement_links(path, q, kind, tri, codes):
+    """`link(path, q=q, kind=kind, departement=code, tri=tri)` for each of a hundred codes,
+    encoding the shared part once (codes and `tri` values are plain letters and digits)."""
+    stem = link(path, q=q, kind=kind)
+    tail = f"&tri={tri}" if tri else ""
+    return [f"{stem}&departement={code}{tail}" for code in codes]
+
+
+def find(catalog, request, q, matched, kind, departement, order):
+    """The page's docids and both facets' counts, as an immutable answer (catalog/memo.py)."""
     base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
     if order == "date":  # no relevance needed: the same matches, without scoring them all
         kinds = catalog.indexes["kind"].applyAny(list(SEARCH_KINDS))
@@ -228,30 +220,56 @@ def search(context, request):
             ids = (IF.weightedIntersection(ids, chosen)[1] if hasattr(ids, "items")
                    else IF.intersection(ids, chosen))
     total = len(ids)
-    count = max(1, -(-total // PAGE_SIZE))
-    number = min(page_number(request), count)
+    number = min(page_number(request), max(1, -(-total // PAGE_SIZE)))
     docids = ordered_docids(catalog, ids, number, PAGE_SIZE, order) if total else []
+    return (total, number, tuple(docids), tuple(by_kind.items()), tuple(sorted(by_dep.items())))
+
+
+@view_config(context=SiteRoot, name="recherche", renderer="conseils_site:templates/search.pt",
+             decorator=anonymous_page_cache)
+def search(context, request):
+    q = " ".join(request.params.get("q", "").split())[:MAX_QUERY]
+    kind = request.params.get("kind", "")
+    kind = kind if kind in SEARCH_KINDS else ""
+    geo = get_geography()
+    departement = request.params.get("departement", "")
+    departement = departement if departement in geo.departements else ""
+    order = request.params.get("tri", "")
+    order = order if order in ORDERS else "date"
+    catalog = context.catalog
+    result = {"title": f"Recherche « {q} »" if q else "Rechercher", "q": q, "kind": kind,
+              "departement": departement, "order": order, "page": None, "results": [],
+              "kind_facets": [], "departement_facets": [], "links": {},
+              "signed_in": request.user is not None}
+    matched = text_query(catalog, q) if q else None
+    if matched is None:
+        return result
+    total, number, docids, by_kind, by_dep = remember(
+        catalog, request.principals,
+        ("recherche", q, kind, departement, order, page_number(request)),
+        lambda: find(catalog, request, q, matched, kind, departement, order))
     items = [catalog.get(docid) for docid in docids]
     page = Page([result_of(request, obj, q) for obj in items if obj is not None], total, number,
                 PAGE_SIZE)
     tri = "" if order == "date" else order
+    path = request.path
     result.update(
         page=page, results=page.items,
-        kind_facets=[(k, FACET_LABELS[k], n, link(request, q=q, kind=k, departement=departement,
+        kind_facets=[(k, FACET_LABELS[k], n, link(path, q=q, kind=k, departement=departement,
                                                    tri=tri))
-                     for k, n in by_kind.items() if n],
-        departement_facets=[(code, f"{geo.departements[code].name} ({code})", n,
-                             link(request, q=q, kind=kind, departement=code, tri=tri))
-                            for code, n in sorted(by_dep.items())],
+                     for k, n in by_kind if n],
+        departement_facets=[(code, f"{geo.departements[code].name} ({code})", n, url)
+                            for (code, n), url in zip(by_dep, departement_links(
+                                path, q, kind, tri, [code for code, _ in by_dep]), strict=True)],
         links={
-            "all_kinds": link(request, q=q, departement=departement, tri=tri),
-            "all_departements": link(request, q=q, kind=kind, tri=tri),
-            "orders": [(name, label, link(request, q=q, kind=kind, departement=departement,
+            "all_kinds": link(path, q=q, departement=departement, tri=tri),
+            "all_departements": link(path, q=q, kind=kind, tri=tri),
+            "orders": [(name, label, link(path, q=q, kind=kind, departement=departement,
                                           tri="" if name == "date" else name))
                        for name, label in ORDERS.items()],
-            "previous": link(request, q=q, kind=kind, departement=departement, tri=tri,
+            "previous": link(path, q=q, kind=kind, departement=departement, tri=tri,
                              page=number - 1 if number > 2 else None),
-            "next": link(request, q=q, kind=kind, departement=departement, tri=tri,
+            "next": link(path, q=q, kind=kind, departement=departement, tri=tri,
                          page=number + 1),
         },
         kind_label=FACET_LABELS.get(kind, ""),

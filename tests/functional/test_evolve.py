@@ -60,23 +60,26 @@ def test_a_database_made_by_an_older_step_list_is_upgraded(site, monkeypatch):
     monkeypatch.setenv("CONSEILS_EVOLVE_TEST_SECRET", "s")
 
     def make_it_old(root):
-        # As the code before steps 0001 and 0002 left it: no record of them, no throttle
-        # registry on the root, the allowed index out of date for a council.
-        for name in ("0001-login-failures", "0002-reindex-allowed"):
+        # As the code before steps 0001 to 0003 left it: no record of them, no throttle
+        # registry on the root, the allowed index out of date for a council, no change counter
+        # on the catalog.
+        for name in ("0001-login-failures", "0002-reindex-allowed", "0003-catalog-changes"):
             del root.evolve_steps_done[name]
         if hasattr(root, "login_failures"):
             del root.login_failures
         council = root.territoires.council_by_code("A")
         root.catalog.indexes["allowed"].unindex_doc(council._docid)
+        del root.catalog.changes
         return council._docid
 
     docid = edit(uri, make_it_old)
     status, out, err = run(ini, "--list")
-    assert status == 0 and out.count("à faire") == 2
+    assert status == 0 and out.count("à faire") == 3
     status, out, err = run(ini)
     assert status == 0, err
-    assert out.index("Étape 1/2 : 0001-login-failures") < out.index("Étape 2/2 : 0002-reindex-allowed")
-    assert "Évolution terminée : 2 étape(s) appliquée(s)" in out and "la base est à jour" in out
+    assert out.index("Étape 1/3 : 0001-login-failures") < out.index("Étape 2/3 : 0002-reindex-allowed")
+    assert out.index("Étape 2/3") < out.index("Étape 3/3 : 0003-catalog-changes")
+    assert "Évolution terminée : 3 étape(s) appliquée(s)" in out and "la base est à jour" in out
     assert "0002-reindex-allowed" in err  # its progress bar
 
     def check(root):
@@ -84,6 +87,7 @@ def test_a_database_made_by_an_older_step_list_is_upgraded(site, monkeypatch):
         assert list(root.evolve_steps_done) == [s.name for s in evolution.STEPS]
         allowed = root.catalog.indexes["allowed"]
         assert docid in set(allowed.applyAny([f"council:{ids['council_A']}", "system.Everyone"]))
+        assert root.catalog.state() is not None  # answers can be remembered again
     edit(uri, check)
     status, out, err = run(ini)  # a second run changes nothing
     assert status == 0 and "rien à faire" in out

@@ -1,0 +1,88 @@
+"""Answers computed from the catalog, remembered until the catalog changes.
+
+A signed-in page cannot come from the anonymous page cache (it names its reader and carries a
+CSRF token), but most of its time goes to set algebra over the national indexes whose answer
+only depends on the catalog's state, the request's principals and the page's parameters: a
+council's listing, a forum topic's replies, a search's facets. `remember` keeps such answers
+(docids and counts, never objects or HTML) in memory, keyed by:
+
+- the catalog's state: the serial of `Catalog.changes`, a counter every indexing and
+  unindexing bumps, so any change, in any process, makes every older answer unreachable;
+- the database, so that two databases opened by one process never share answers;
+- the whole set of principals, so two visitors share an answer only when the security policy
+  cannot tell them apart;
+- a key naming the question with every input it depends on.
+
+Nothing is remembered while this transaction has changed the catalog itself (the state it sees
+is not a committed one), nor for a catalog made before the counter existed."""
+import threading
+import weakref
+from collections import OrderedDict
+
+MAX_ANSWERS = 5000
+
+_memos = weakref.WeakKeyDictionary()  # ZODB DB → Memo
+_memos_lock = threading.Lock()
+
+
+class Memo:
+    """A bounded least-recently-used map, shared by the threads of one process."""
+
+    def __init__(self, max_entries=MAX_ANSWERS):
+        self.max_entries = max_entries
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self.lock:
+            answer = self.entries.get(key)
+            if answer is not None:
+                self.entries.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
+            return answer
+
+    def put(self, key, answer):
+        with self.lock:
+            self.entries[key] = answer
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+def memo_for(catalog):
+    """The memo of the catalog's database, or None when answers cannot be shared."""
+    jar = getattr(catalog, "_p_jar", None)
+    if jar is None:
+        return None
+    db = jar.db()
+    with _memos_lock:
+        memo = _memos.get(db)
+        if memo is None:
+            memo = _memos[db] = Memo()
+    return memo
+
+
+def remember(catalog, principals, key, compute):
+    """`compute()`, or the answer it gave for the same key, principals and catalog state.
+    The answer must be immutable (tuples, frozensets, numbers): it is shared between threads."""
+    state = catalog.state()
+    memo = memo_for(catalog) if state is not None else None
+    if memo is None:
+        return compute()
+    full_key = (state, frozenset(principals), key)
+    answer = memo.get(full_key)
+    if answer is None:
+        answer = compute()
+        memo.put(full_key, answer)
+    return answer
+
+
+def forget_all():
+    """Drop every remembered answer of this process (to measure the first reader's cost)."""
+    with _memos_lock:
+        memos = list(_memos.values())
+    for memo in memos:
+        with memo.lock:
+            memo.entries.clear()
