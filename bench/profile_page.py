@@ -7,16 +7,23 @@ the WSGI app, not WebTest's, whose lint and gzip decoding would show up as the p
 
     python -m bench.profile_page council
     python -m bench.profile_page /conseils?q=saint -n 500 --sort tottime
+    python -m bench.profile_page listing --member          # the bench member's listing
+    python -m bench.profile_page /recherche?q=jardin --member --cold -n 50
+
+Signed-in pages keep their catalog answers until the next write (catalog/memo.py): a loop of
+the same request measures the remembered path; `--cold` forgets them before every request, as
+for the first reader after a write.
 """
 import argparse
 import cProfile
 import io
+import json
 import pstats
 import sys
 import time
 import urllib.parse
 
-from .run import ACCEPT_ENCODING, BUILT_MARKER, INI, PAGES
+from .run import ACCEPT_ENCODING, BUILT_MARKER, INI, PAGES, WORK
 
 NAMED = {name: path for name, path, _ in PAGES if path}
 
@@ -30,13 +37,31 @@ class Client:
         self.headers = {"Host": "127.0.0.1:8000", "Accept-Encoding": ACCEPT_ENCODING,
                         **(headers or {})}
 
-    def get(self, path):
+    def get(self, path, **kw):
         from webob import Request
 
-        response = Request.blank(path, headers=self.headers).get_response(self.app)
-        if response.status_code != 200:
+        response = Request.blank(path, headers=self.headers, **kw).get_response(self.app)
+        if response.status_code not in (200, 302, 303):
             raise SystemExit(f"{path} answered {response.status}")
         return response
+
+    def sign_in(self):
+        """Sign in as the bench member through the real form; later requests carry its cookie."""
+        import re
+
+        from bench.generate import MEMBER_EMAIL, MEMBER_PASSWORD
+
+        form = self.get("/connexion", headers={**self.headers, "Accept-Encoding": "identity"})
+        cookie = form.headers["Set-Cookie"].split(";")[0]
+        fields = {name: re.search(rf'name="{name}" value="([^"]+)"', form.text).group(1)
+                  for name in ("csrf_token", "__formid__")}
+        done = self.get("/connexion", method="POST",
+                        headers={**self.headers, "Cookie": cookie},
+                        POST={**fields, "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD,
+                              "submit": "submit"})
+        if done.status_code == 200:
+            raise SystemExit("the bench member could not sign in")
+        self.headers["Cookie"] = done.headers["Set-Cookie"].split(";")[0]
 
 
 def make_client():
@@ -56,11 +81,21 @@ def resolve(client, page):
         return urllib.parse.urlsplit(feature["properties"]["url"]).path
     if page in NAMED:
         return NAMED[page]
-    raise SystemExit(f"unknown page {page!r}: a path or one of council, {', '.join(NAMED)}")
+    built = json.loads((WORK / "paths.json").read_text())  # written by bench/populate.py
+    built_pages = {"listing": built["council"] + "/@@documents", "topic": built["topic"],
+                   "group": built["group"]}
+    if page in built_pages:
+        return built_pages[page]
+    raise SystemExit(f"unknown page {page!r}: a path or one of council, "
+                     f"{', '.join([*NAMED, *built_pages])}")
 
 
-def loop(client, path, count):
+def loop(client, path, count, cold=False):
+    from conseils_site.catalog.memo import forget_all
+
     for _ in range(count):
+        if cold:
+            forget_all()
         client.get(path)
 
 
@@ -72,17 +107,23 @@ def main(argv=None):
     parser.add_argument("-n", "--requests", type=int, default=1000)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"))
+    parser.add_argument("--member", action="store_true",
+                        help="sign in as the bench member first")
+    parser.add_argument("--cold", action="store_true",
+                        help="forget the remembered catalog answers before every request")
     parser.add_argument("--bare", action="store_true",
                         help="also time the bare view in process, for the ratio")
     args = parser.parse_args(argv)
     count = max(1, min(args.requests, 100_000))
 
     client = make_client()
+    if args.member:
+        client.sign_in()
     path = resolve(client, args.page)
     loop(client, path, 50)  # warm the ZODB cache, Chameleon and the directory snapshot
 
     start = time.perf_counter()
-    loop(client, path, count)
+    loop(client, path, count, args.cold)
     per_request = (time.perf_counter() - start) / count * 1000
     print(f"{path}: {per_request:.3f} ms per request in process "
           f"({1000 / per_request:,.0f} req/s on one thread, no server)")
@@ -99,7 +140,7 @@ def main(argv=None):
 
     profiler = cProfile.Profile()
     profiler.enable()
-    loop(client, path, count)
+    loop(client, path, count, args.cold)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
