@@ -22,13 +22,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from bench.run import RESULTS, ROOT, WORK, BenchError, Server, machine_info
+from bench.run import ROOT, WORK, BenchError, Server, machine_info, write_results_section
 
 HERE = WORK / "collab"
 INI = HERE / "collab.ini"
 PASSWORD = "une phrase de passe pour le banc"
-SECTION_START = "<!-- collab-load: start -->"
-SECTION_END = "<!-- collab-load: end -->"
 ROUND_INTERVAL = 1.0  # what the browser does while someone types
 
 
@@ -230,7 +228,6 @@ def summary(r):
 def write_results(r):
     info = machine_info(None)
     lines = [
-        SECTION_START,
         "## Collaborative document: load test",
         "",
         f"Written by `python -m bench.collab_load` (part of `make bench`) on "
@@ -257,17 +254,8 @@ def write_results(r):
         f"| 1-minute load average before the run | {r['load']:.2f} (the load process shares the "
         "machine with the server) |",
         f"| Data.fs after the run (not packed) | {r['data_fs']:.1f} MiB |",
-        SECTION_END,
     ]
-    section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results_section("collab-load", "\n".join(lines))
 
 
 def main(argv=None):

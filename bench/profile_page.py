@@ -37,10 +37,10 @@ class Client:
         self.headers = {"Host": "127.0.0.1:8000", "Accept-Encoding": ACCEPT_ENCODING,
                         **(headers or {})}
 
-    def get(self, path, **kw):
+    def get(self, path, headers=None, **kw):
         from webob import Request
 
-        response = Request.blank(path, headers=self.headers, **kw).get_response(self.app)
+        response = Request.blank(path, headers=headers or self.headers, **kw).get_response(self.app)
         if response.status_code not in (200, 302, 303):
             raise SystemExit(f"{path} answered {response.status}")
         return response

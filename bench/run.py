@@ -161,6 +161,21 @@ def build_database(rebuild, out, populate_args=""):
     return server.first_response
 
 
+def write_results_section(name, body):
+    """Put `body` between bench/RESULTS.md's `<!-- name: start -->` and `<!-- name: end -->`
+    (appended when the file has none), leaving every other part of the file as it is: each
+    tool writes its own section, and the written findings stay."""
+    start, end = f"<!-- {name}: start -->", f"<!-- {name}: end -->"
+    section = f"{start}\n{body.strip()}\n{end}\n"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- servers
 
 def free_port():
@@ -625,8 +640,6 @@ def render(results, bare_runs, info, extra, args, wrk):
     rounds = (f"; {extra['rounds']} rounds, each URL's fastest kept" if extra["rounds"] > 1
               else "")
     lines = [
-        "# Benchmark results",
-        "",
         f"Written by `make bench` (`python -m bench.run`) on "
         f"{datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}.",
         "",
@@ -862,7 +875,7 @@ def run(args, out=sys.stdout):
         "load_before": load_before, "others_share": others_share, "rounds": args.rounds,
     }
     table, verdicts, document = render(results, bare_runs, machine_info(wrk), extra, args, wrk)
-    RESULTS.write_text(document, encoding="utf-8")
+    write_results_section("pages", document)
     print("\n" + table + "\n", file=out)
     for name, (ratio, aim, met) in verdicts.items():
         if aim is not None:

@@ -12,14 +12,12 @@ import subprocess
 import sys
 import time
 
-from bench.run import INI, RESULTS, ROOT, WORK, BenchError, machine_info
+from bench.run import INI, ROOT, WORK, BenchError, machine_info, write_results_section
 
 HERE = WORK / "scale"
 SCALE_INI = HERE / "scale.ini"
 EVENTS = 2_000
 LETTER = "banc-d-essai"
-SECTION_START = "<!-- scripts-scale: start -->"
-SECTION_END = "<!-- scripts-scale: end -->"
 
 
 def prepare():
@@ -105,7 +103,6 @@ def main():
           f"{letter_mails:,} mails queued", flush=True)
     info = machine_info(None)
     section = "\n".join([
-        SECTION_START,
         "## The cron scripts at national size",
         "",
         f"Written by `python -m bench.scripts_scale` on "
@@ -120,15 +117,8 @@ def main():
         f"{' / '.join(reminders[3])[-200:]} |",
         f"| `conseils-newsletter send {LETTER}` | {letter[0]:.0f} s | {letter[1]:.0f} MiB | "
         f"{letter[2]} | {letter_mails:,} letters queued; {' / '.join(letter[3])[-200:]} |",
-        SECTION_END,
     ]) + "\n"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results_section("scripts-scale", section)
     return 0 if reminders[2] == 0 and letter[2] == 0 else 1
 
 

@@ -220,6 +220,12 @@ def items_query(catalog, kinds=COUNCIL_KINDS, council_id=None, visibility=None, 
     return And(*terms) if len(terms) > 1 else terms[0]
 
 
+def to_the_minute(moment):
+    """`moment` without its seconds, for event lists: the list for a given minute can then be
+    remembered (catalog/memo.py) with the minute in its key."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def upcoming_events_query(catalog, after, council_id=None):
     """Events not yet over at `after` (an aware datetime); sort with 'start'."""
     ix = catalog.indexes

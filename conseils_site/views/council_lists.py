@@ -12,6 +12,7 @@ from ..catalog.queries import (
     items_query,
     page_number,
     paginate,
+    to_the_minute,
     upcoming_events_query,
 )
 from ..resources import Council
@@ -49,8 +50,10 @@ def council_items_for(request, council, limit=10):
 def upcoming_events_for(request, council, limit=5):
     """The next events of a council this visitor may see, soonest first, as rows."""
     catalog = request.root.catalog
-    query = upcoming_events_query(catalog, now(), council_id=council.id)
-    return rows(request, allowed_items(catalog, request, query, "start", limit=limit))
+    minute = to_the_minute(now())
+    query = upcoming_events_query(catalog, minute, council_id=council.id)
+    return rows(request, allowed_items(catalog, request, query, "start", limit=limit,
+                                       key=("council-events", council.id, minute.timestamp())))
 
 
 def events_page(request, council, number, size=PAGE_SIZE):

@@ -19,6 +19,7 @@ from ..catalog.queries import (
     group_shared_query,
     page_number,
     paginate,
+    to_the_minute,
 )
 from ..directory import get_snapshot
 from ..resources.content import PARIS
@@ -70,15 +71,16 @@ def group_page(context, request):
     if forum is not None:
         catalog = request.root.catalog
         ids = list(context.council_ids)
-        now = datetime.datetime.now(PARIS)
+        minute = to_the_minute(datetime.datetime.now(PARIS))
         topics = allowed_items(catalog, request, forum_topics_query(catalog, forum.id),
                                "forum_order", limit=5, key=("topics", forum.id))
         result["space"] = {
             "shared": rows(request, allowed_items(catalog, request, group_shared_query(catalog, ids),
                                                   "newest", limit=10,
                                                   key=("group-shared", tuple(sorted(ids))))),
-            "events": rows(request, allowed_items(catalog, request,
-                                                  group_events_query(catalog, ids, now), "start", limit=10)),
+            "events": rows(request, allowed_items(
+                catalog, request, group_events_query(catalog, ids, minute), "start", limit=10,
+                key=("group-events", tuple(sorted(ids)), minute.timestamp()))),
             "topics": topic_rows(request, topics),
             "forum_url": request.resource_path(forum),
             "new_topic_url": request.resource_path(forum, "@@nouveau-sujet"),

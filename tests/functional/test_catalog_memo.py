@@ -3,6 +3,7 @@ indexes' own sets (catalog/queries.In): both must give exactly what computing af
 
 The memo is a security surface: an answer remembered for one visitor or one state of the
 catalog must never reach another visitor or outlive a change of who may see what."""
+import datetime
 import random
 
 import pytest
@@ -185,3 +186,25 @@ def test_in_and_is_find_what_any_and_eq_find(site):
         for ours, hypatias in pairs:
             assert set(ours.execute().ids) == set(hypatias.execute().ids)
         assert len(Is(ix["councils"], council_a).execute()) > 0
+
+
+def test_remembered_event_lists_follow_the_clock(site, monkeypatch):
+    """The coming events are remembered for the minute they were asked in: without any write,
+    an event that is over leaves the council's dashboard when the clock passes it."""
+    from conseils_site.views import council_lists
+
+    wsgi, _ = site
+    member = client(wsgi, "membre_a")
+    with open_registry_root(wsgi.registry) as (root, tm):
+        dashboard = resource_path(root.territoires.council_by_code("A")) + "/@@tableau-de-bord"
+    event = title_of("event", "public")
+
+    def agenda():
+        section = member.get(dashboard).html.find(id="agenda-titre").parent
+        return {a.get_text(strip=True) for a in section.select("a")}
+
+    assert event in agenda()
+    assert event in agenda()  # remembered
+    later = council_lists.now() + datetime.timedelta(days=60)
+    monkeypatch.setattr(council_lists, "now", lambda: later)
+    assert event not in agenda()
