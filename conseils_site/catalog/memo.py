@@ -66,7 +66,8 @@ def memo_for(catalog):
 
 def remember(catalog, principals, key, compute):
     """`compute()`, or the answer it gave for the same key, principals and catalog state.
-    The answer must be immutable (tuples, frozensets, numbers): it is shared between threads."""
+    The answer is shared between threads: immutable (tuples, frozensets, numbers), or a set
+    that no caller ever modifies (BTrees' set operations return new sets)."""
     state = catalog.state()
     memo = memo_for(catalog) if state is not None else None
     if memo is None:

@@ -57,6 +57,17 @@ def meet(family_set, short, stored):
     return family_set.intersection(short, stored)
 
 
+def count_common(one, other):
+    """`len(one ∩ other)` without building it, by `meet`'s cheaper path when one is much
+    shorter; either may be a weighted result (membership, not weights, is counted)."""
+    short, long = (one, other) if len(one) <= len(other) else (other, one)
+    if len(short) * 8 < len(long):
+        return sum(map(long.__contains__, short))
+    from BTrees import family64
+
+    return len(family64.IF.intersection(short, long))
+
+
 def Is(index, value):
     """`Eq` on a field or keyword index, without copying the index's set (see `In`)."""
     return In(index, [value])
@@ -107,8 +118,9 @@ def allowed_docids(catalog, request, docids):
     """`docids` restricted to what the request's principals may view (as `allowed_query`)."""
     from BTrees import family64
 
-    allowed = catalog.indexes["allowed"].applyAny(list(request.principals))
-    return family64.IF.intersection(docids, allowed)
+    if not len(docids):
+        return family64.IF.Set()
+    return AllowedTo(catalog.indexes["allowed"], list(request.principals)).intersect(docids, None)
 
 
 def councils_query(catalog, text=None, region=None, departement=None):

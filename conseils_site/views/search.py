@@ -15,9 +15,11 @@ from pyramid.view import view_config
 from ..calendar import format_day, format_when
 from ..catalog.memo import remember
 from ..catalog.queries import (
+    In,
     Page,
     allowed_docids,
     allowed_query,
+    count_common,
     page_number,
     text_docids,
     text_query,
@@ -57,18 +59,30 @@ def allowed_ids(catalog, request, query):
 
 
 def count_by_kind(catalog, ids):
-    index = catalog.indexes["kind"]
-    return {kind: len(IF.intersection(ids, index.applyEq(kind))) for kind in SEARCH_KINDS}
+    return count_by_value(catalog.indexes["kind"], ids, {kind: kind for kind in SEARCH_KINDS})
 
 
 def count_by_departement(catalog, ids):
-    index = catalog.indexes["territories"]
-    counts = {}
-    for code in get_geography().departements:
-        found = len(IF.intersection(ids, index.applyEq(f"departement:{code}")))
-        if found:
-            counts[code] = found
-    return counts
+    counts = count_by_value(catalog.indexes["territories"], ids,
+                            {code: f"departement:{code}" for code in get_geography().departements})
+    return {code: n for code, n in counts.items() if n}
+
+
+def count_by_value(index, ids, values):
+    """How many of `ids` each value's stored set holds (the sets are read, never copied)."""
+    postings = index._fwd_index
+    return {name: count_common(postings[value], ids) if value in postings else 0
+            for name, value in values.items()}
+
+
+def searchable(catalog, q):
+    """The docids of the searchable kinds holding the words, unranked: the same for every
+    visitor, so remembered under no principal (catalog/memo.py) and never modified."""
+    def compute():
+        kinds = In(catalog.indexes["kind"], list(SEARCH_KINDS))
+        return kinds.intersect(text_docids(catalog, q) or IF.Set(), None)
+
+    return remember(catalog, (), ("searchable", q), compute)
 
 
 def ordered_docids(catalog, ids, number, size, order):
@@ -200,9 +214,7 @@ def find(catalog, request, q, matched, kind, departement, order):
     """The page's docids and both facets' counts, as an immutable answer (catalog/memo.py)."""
     base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
     if order == "date":  # no relevance needed: the same matches, without scoring them all
-        kinds = catalog.indexes["kind"].applyAny(list(SEARCH_KINDS))
-        everything = allowed_docids(catalog, request,
-                                    IF.intersection(text_docids(catalog, q) or IF.Set(), kinds))
+        everything = allowed_docids(catalog, request, searchable(catalog, q))
     else:
         everything = allowed_ids(catalog, request, base)
     kind_set = catalog.indexes["kind"].applyEq(kind) if kind else None

@@ -14,7 +14,7 @@ from hypatia.query import Any, Eq
 from pyramid.traversal import resource_path
 
 from conseils_site.catalog import memo as catalog_memo
-from conseils_site.catalog.queries import In, Is, meet
+from conseils_site.catalog.queries import In, Is, count_common, meet
 from conseils_site.resources import APP_KEY
 from conseils_site.resources.events import ObjectModified, notify
 from conseils_site.scripts import open_registry_root
@@ -158,12 +158,16 @@ def test_a_catalog_without_the_counter_remembers_nothing(site):
 
 # --- In / Is / meet: the same sets as hypatia's Any / Eq --------------------------------------
 
-def test_meet_is_the_intersection_on_both_paths():
+def test_meet_and_count_common_agree_with_the_intersection_on_both_paths():
     rng = random.Random(8)
     long = IF.TreeSet(rng.sample(range(10**6), 20_000))
     for size in (0, 1, 50, 2_000, 20_000):  # the look-up path and the merge path
         short = IF.Set(rng.sample(range(10**6), size) + list(long)[:size // 2])
         assert list(meet(IF, short, long)) == list(IF.intersection(short, long))
+        expected = len(IF.intersection(short, long))
+        weighted = IF.Bucket({docid: 1.5 for docid in short})  # a relevance-ranked result
+        assert count_common(short, long) == count_common(long, short) == expected
+        assert count_common(weighted, long) == count_common(long, weighted) == expected
 
 
 def test_in_and_is_find_what_any_and_eq_find(site):
