@@ -657,9 +657,14 @@ def render(results, bare_runs, info, extra, args, wrk):
         f"- Each URL is warmed up for {extra['warmup']} s, then measured with {generator}, "
         f"one URL after another: the bare view first, the site's pages, the bare view again{rounds}.",
         f"- Requests carry `Accept-Encoding: {ACCEPT_ENCODING}`, as browsers' do.",
-        "- Requests are anonymous (no session cookie), as most visitors' are: after the first one, "
-        "pages come from the anonymous cache (`conseils_site/views/cache.py`) until the next commit. "
-        "`python -m bench.profile_page` measures the uncached rendering.",
+        "- The public pages' requests are anonymous (no session cookie), as most visitors' are: "
+        "after the first one, they come from the anonymous cache (`conseils_site/views/cache.py`) "
+        "until the next commit. listing-visitor carries an anonymous session cookie, so it is "
+        "rendered each time; listing-member, recherche, forum-topic, group and collab-sync carry "
+        "the bench member's session. A signed-in page's catalog answers are remembered until the "
+        "next write (`conseils_site/catalog/memo.py`), and a run repeats one URL: these rows "
+        "measure the remembered path; what the first reader after a write pays is under *What "
+        "was found* below (`python -m bench.profile_page PAGE --member --cold`).",
         f"- Ratios are to the mean of the two bare runs ({bare_mean:,.0f} req/s; the second "
         f"differs from the first by {drift:+.1f} %).",
         f"- The council page is the first feature of `/conseils.geojson`: `{extra['council']}`.",
