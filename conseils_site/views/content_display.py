@@ -1,4 +1,6 @@
 """How council items read on a page: French dates in Paris time, the author, one row per item."""
+from pyramid.traversal import quote_path_segment
+
 from ..dates import format_date, format_datetime
 from ..security.visibility import LEVEL_LABELS, who_can_see
 
@@ -24,12 +26,12 @@ def date_label(item):
 class ItemRow:
     """What the `item-list` macro shows of an item; computed here so the macro needs nothing else."""
 
-    def __init__(self, request, item):
+    def __init__(self, request, item, url=None):
         self.item = item
         self.kind = item.kind
         self.kind_label = item.kind_label
         self.title = item.title
-        self.url = request.resource_path(item)
+        self.url = url or request.resource_path(item)
         self.date_label = date_label(item)
         self.visibility = item.visibility
         self.level_label = LEVEL_LABELS[item.visibility]
@@ -39,4 +41,26 @@ class ItemRow:
 
 
 def rows(request, items):
-    return [ItemRow(request, item) for item in items if item is not None]
+    items = list(items)
+    return [ItemRow(request, item, url)
+            for item, url in zip(items, paths(request, items), strict=True) if item is not None]
+
+
+def paths(request, items):
+    """`request.resource_path(item)` of each item (None for None): the items of one folder share
+    its path, asked once (per item, it was a fifth of a listing's time)."""
+    folders = {}
+    found = []
+    for item in items:
+        if item is None:
+            found.append(None)
+            continue
+        folder = item.__parent__
+        if folder is None:
+            found.append(request.resource_path(item))
+            continue
+        base = folders.get(id(folder))
+        if base is None:
+            base = folders[id(folder)] = request.resource_path(folder)
+        found.append(f"{base}{quote_path_segment(item.__name__)}/")
+    return found

@@ -212,3 +212,4 @@ def test_remembered_event_lists_follow_the_clock(site, monkeypatch):
     later = council_lists.now() + datetime.timedelta(days=60)
     monkeypatch.setattr(council_lists, "now", lambda: later)
     assert event not in agenda()
+
