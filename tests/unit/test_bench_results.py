@@ -15,3 +15,4 @@ def test_each_tool_replaces_only_its_section(tmp_path, monkeypatch):
     assert text.index("pages, second run") < text.index("written by hand") < text.index(
         "collab, first run")
     assert text.count("<!-- pages: start -->") == text.count("<!-- pages: end -->") == 1
+    assert "<!-- pages: end -->\n\n## What was found" in text  # sections stay apart
