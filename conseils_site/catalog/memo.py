@@ -19,36 +19,61 @@ import threading
 import weakref
 from collections import OrderedDict
 
-MAX_ANSWERS = 5000
+# The memo's budget, in units of a few kilobytes: an answer of docids and counts weighs one, a
+# set of docids one more per thousand docids (a common word's matches, 140,000 docids, weigh 141).
+# At most a few tens of megabytes per database, however many questions are asked.
+BUDGET = 5000
+DOCIDS_PER_UNIT = 1000
 
 _memos = weakref.WeakKeyDictionary()  # ZODB DB → Memo
 _memos_lock = threading.Lock()
 
 
-class Memo:
-    """A bounded least-recently-used map, shared by the threads of one process."""
+def weight(answer):
+    """What an answer costs the budget: one, plus its docids by the thousand when it is a set."""
+    if hasattr(answer, "keys"):  # BTrees' sets and buckets
+        return 1 + len(answer) // DOCIDS_PER_UNIT
+    return 1
 
-    def __init__(self, max_entries=MAX_ANSWERS):
-        self.max_entries = max_entries
-        self.entries = OrderedDict()
+
+class Memo:
+    """A least-recently-used map within a weight budget, shared by the threads of one process."""
+
+    def __init__(self, budget=BUDGET):
+        self.budget = budget
+        self.entries = OrderedDict()  # key → (answer, weight)
+        self.weight = 0
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
     def get(self, key):
         with self.lock:
-            answer = self.entries.get(key)
-            if answer is not None:
+            entry = self.entries.get(key)
+            if entry is not None:
                 self.entries.move_to_end(key)
                 self.hits += 1
-            else:
-                self.misses += 1
-            return answer
+                return entry[0]
+            self.misses += 1
+            return None
 
     def put(self, key, answer):
+        cost = weight(answer)
+        if cost > self.budget:
+            return  # would push out everything else
         with self.lock:
-            self.entries[key] = answer
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.weight -= old[1]
+            self.entries[key] = (answer, cost)
+            self.weight += cost
+            while self.weight > self.budget:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.weight -= dropped
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.weight = 0
 
 
 def memo_for(catalog):
@@ -85,5 +110,4 @@ def forget_all():
     with _memos_lock:
         memos = list(_memos.values())
     for memo in memos:
-        with memo.lock:
-            memo.entries.clear()
+        memo.clear()
