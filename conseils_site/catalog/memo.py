@@ -19,30 +19,31 @@ import threading
 import weakref
 from collections import OrderedDict
 
-# The memo's budget, in units of a few kilobytes: an answer of docids and counts weighs one, a
-# set of docids one more per thousand docids (a common word's matches, 140,000 docids, weigh 141).
-# At most a few tens of megabytes per database, however many questions are asked.
-BUDGET = 5000
-DOCIDS_PER_UNIT = 1000
+# The memory the remembered answers of one database may take, estimated by `size`: many searches
+# for common words (140,000 docids each) or thousands of distinct pages cannot grow the process
+# beyond it; the least recently used answers go first.
+BUDGET = 64 * 2**20
 
 _memos = weakref.WeakKeyDictionary()  # ZODB DB → Memo
 _memos_lock = threading.Lock()
 
 
-def weight(answer):
-    """What an answer costs the budget: one, plus its docids by the thousand when it is a set."""
-    if hasattr(answer, "keys"):  # BTrees' sets and buckets
-        return 1 + len(answer) // DOCIDS_PER_UNIT
-    return 1
+def size(answer):
+    """About how many bytes an answer holds (measured: a search's page and facets ~15 KB)."""
+    if hasattr(answer, "keys"):  # BTrees' sets and buckets of 64-bit docids
+        return 64 + 12 * len(answer)
+    if isinstance(answer, tuple):
+        return 64 + sum(map(size, answer))
+    return 32
 
 
 class Memo:
-    """A least-recently-used map within a weight budget, shared by the threads of one process."""
+    """A least-recently-used map within a memory budget, shared by the threads of one process."""
 
     def __init__(self, budget=BUDGET):
         self.budget = budget
-        self.entries = OrderedDict()  # key → (answer, weight)
-        self.weight = 0
+        self.entries = OrderedDict()  # key → (answer, its size)
+        self.used = 0  # bytes, as `size` estimates them
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -57,23 +58,23 @@ class Memo:
             return None
 
     def put(self, key, answer):
-        cost = weight(answer)
+        cost = size(answer)
         if cost > self.budget:
             return  # would push out everything else
         with self.lock:
             old = self.entries.pop(key, None)
             if old is not None:
-                self.weight -= old[1]
+                self.used -= old[1]
             self.entries[key] = (answer, cost)
-            self.weight += cost
-            while self.weight > self.budget:
+            self.used += cost
+            while self.used > self.budget:
                 _, (_, dropped) = self.entries.popitem(last=False)
-                self.weight -= dropped
+                self.used -= dropped
 
     def clear(self):
         with self.lock:
             self.entries.clear()
-            self.weight = 0
+            self.used = 0
 
 
 def memo_for(catalog):

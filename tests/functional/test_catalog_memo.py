@@ -216,21 +216,21 @@ def test_remembered_event_lists_follow_the_clock(site, monkeypatch):
 
 
 def test_the_memo_keeps_within_its_budget():
-    """Big sets of docids count by the thousand, so many searches for common words cannot fill
-    the memory: the least recently used answers go first."""
-    memo = catalog_memo.Memo(budget=10)
-    sets = [IF.Set(range(n * 10_000, n * 10_000 + 2_500)) for n in range(4)]  # weigh 3 each
+    """Sets of docids count by their length, so many searches for common words cannot fill the
+    memory: the least recently used answers go first."""
+    sets = [IF.Set(range(n * 10_000, n * 10_000 + 2_500)) for n in range(4)]
+    page = (1, 2, (3, 4))
+    memo = catalog_memo.Memo(budget=3 * catalog_memo.size(sets[0]) + catalog_memo.size(page))
     for n, found in enumerate(sets[:3]):
         memo.put(("set", n), found)
-    memo.put(("page", 0), (1, 2, 3))
-    assert memo.weight == 10
+    memo.put(("page", 0), page)
+    assert memo.used == memo.budget
     assert memo.get(("set", 0)) is sets[0]  # now the most recently used
     memo.put(("set", 3), sets[3])  # the least recently used goes: set 1
     assert memo.get(("set", 1)) is None
-    assert memo.get(("page", 0)) == (1, 2, 3)
+    assert memo.get(("page", 0)) == page
     assert memo.get(("set", 0)) is sets[0] and memo.get(("set", 3)) is sets[3]
-    assert memo.weight == 10
     memo.put(("set", 3), sets[3])  # asked again: counted once
-    assert memo.weight == sum(catalog_memo.weight(a) for a, _ in memo.entries.values())
+    assert memo.used == sum(catalog_memo.size(a) for a, _ in memo.entries.values()) <= memo.budget
     memo.put(("huge",), IF.Set(range(20_000)))  # over the whole budget: not kept
-    assert memo.get(("huge",)) is None and memo.weight <= 10
+    assert memo.get(("huge",)) is None and memo.used <= memo.budget
