@@ -270,6 +270,7 @@ def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
     """The date-ordered search skips Okapi's scoring (catalog.queries.text_docids): it must
     find exactly what the ranked text query finds."""
     from conseils_site.catalog.queries import text_docids, text_query
+    from conseils_site.views.search import SEARCH_KINDS, searchable
 
     wsgi, _ = site
     with open_registry_root(wsgi.registry) as (root, tm):
@@ -278,6 +279,9 @@ def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
         expected = set(ranked.execute().ids) if ranked is not None else set()
         found = text_docids(catalog, text)
         assert set(found or ()) == expected
+        # The searchable ones: the matches less the other kinds', as meeting the search kinds.
+        kinds = catalog.indexes["kind"].applyAny(list(SEARCH_KINDS))
+        assert set(searchable(catalog, text)) == expected & set(kinds)
 
 
 @pytest.mark.parametrize("visitor", ["anonymous", "membre_a", "membre_b", "membre_c", "animateur"])
