@@ -10,9 +10,9 @@ the WSGI app, not WebTest's, whose lint and gzip decoding would show up as the p
     python -m bench.profile_page listing --member          # the bench member's listing
     python -m bench.profile_page /recherche?q=jardin --member --cold -n 50
 
-Signed-in pages keep their catalog answers until the next write (catalog/memo.py): a loop of
-the same request measures the remembered path; `--cold` forgets them before every request, as
-for the first reader after a write.
+Signed-in pages keep their catalog answers until the catalog changes (catalog/memo.py): a loop
+of the same request measures the remembered path; `--cold` forgets them before every request, as
+for the first reader after a change.
 """
 import argparse
 import cProfile
