@@ -1,12 +1,22 @@
 """Permission-filtered queries: every listing, search, feed and export goes through `allowed_query`."""
 from dataclasses import dataclass
 
+from BTrees import family64
 from hypatia.query import And, Any, Contains, Eq, Ge
 
 from ..text import words
 from .memo import remember
 
+IF = family64.IF
 _PARSER_KEYWORDS = {"and", "or", "not"}
+# A set this many times shorter than another is met by looking its docids up in the other (see
+# `meet`); BTrees' own intersection walks both.
+LOOKUP_RATIO = 8
+
+
+def stored_set(index, value):
+    """The set a field or keyword index keeps for `value`, or None (shared: never modify it)."""
+    return index._fwd_index.get(value)
 
 
 class In(Any):
@@ -21,8 +31,8 @@ class In(Any):
 
     def stored_sets(self, names):
         """The index's sets for the values asked (shared: never modify them)."""
-        postings = self.index._fwd_index
-        return [postings[value] for value in self._get_value(names) if value in postings]
+        sets = (stored_set(self.index, value) for value in self._get_value(names))
+        return [found for found in sets if found is not None]
 
     def _apply(self, names):
         sets = self.stored_sets(names)
@@ -31,7 +41,9 @@ class In(Any):
         return self.family.IF.multiunion(sets) if sets else self.family.IF.Set()
 
     def intersect(self, left, names):
-        if hasattr(left, "items") or not len(left):
+        if not len(left):
+            return left  # nothing to meet: not even the union of the values' sets
+        if hasattr(left, "items"):
             return super().intersect(left, names)
         family_set = self.family.IF
         parts, remaining = [], left
@@ -52,7 +64,7 @@ def meet(family_set, short, stored):
     """`short ∩ stored`. BTrees' intersection walks both sets; when `stored` is much longer (a
     council's 1,300 documents against the 90,000 items every councillor may view), looking each
     docid up is ten times faster."""
-    if len(short) * 8 < len(stored):
+    if len(short) * LOOKUP_RATIO < len(stored):
         return family_set.Set(filter(stored.has_key, short))
     return family_set.intersection(short, stored)
 
@@ -61,11 +73,18 @@ def count_common(one, other):
     """`len(one ∩ other)` without building it, by `meet`'s cheaper path when one is much
     shorter; either may be a weighted result (membership, not weights, is counted)."""
     short, long = (one, other) if len(one) <= len(other) else (other, one)
-    if len(short) * 8 < len(long):
+    if len(short) * LOOKUP_RATIO < len(long):
         return sum(map(long.__contains__, short))
-    from BTrees import family64
+    return len(IF.intersection(short, long))
 
-    return len(family64.IF.intersection(short, long))
+
+def of_kinds(catalog, docids, kinds):
+    """`docids` of the given kinds, as the docids less the other kinds' and the kindless: each
+    object has one kind, so when the kinds asked are most of the catalog (a search's), the few
+    others (accounts, groups) are far cheaper to take away than the asked ones to meet."""
+    index = catalog.indexes["kind"]
+    others = [found for kind, found in index._fwd_index.items() if kind not in kinds]
+    return IF.difference(docids, IF.multiunion([*others, index.not_indexed()]))
 
 
 def Is(index, value):
@@ -96,8 +115,6 @@ def text_docids(catalog, text):
     """The docids holding every typed word (the last may be unfinished), the same matches as
     `text_query` but unranked: a list ordered by date needs no Okapi score, and scoring every
     document that holds a common word is what made search slow at national size."""
-    from BTrees import family64
-
     terms = [w for w in words(text) if w not in _PARSER_KEYWORDS]
     if not terms:
         return None
@@ -107,8 +124,8 @@ def text_docids(catalog, text):
     for number, term in enumerate(terms):
         last = number == len(terms) - 1
         wids = index.lexicon.globToWordIds(term + "*") if last else index.lexicon.termToWordIds(term)
-        matching = family64.IF.multiunion([postings[wid] for wid in wids if wid in postings])
-        found = matching if found is None else family64.IF.intersection(found, matching)
+        matching = IF.multiunion([postings[wid] for wid in wids if wid in postings])
+        found = matching if found is None else IF.intersection(found, matching)
         if not found:
             break
     return found
@@ -116,10 +133,6 @@ def text_docids(catalog, text):
 
 def allowed_docids(catalog, request, docids):
     """`docids` restricted to what the request's principals may view (as `allowed_query`)."""
-    from BTrees import family64
-
-    if not len(docids):
-        return family64.IF.Set()
     return AllowedTo(catalog.indexes["allowed"], list(request.principals)).intersect(docids, None)
 
 
@@ -188,23 +201,25 @@ def paginate(catalog, request, query, sort_index, number=1, size=20, reverse=Fal
     With a `key` naming the query and everything it depends on, the page's docids are
     remembered until the catalog changes (catalog/memo.py)."""
 
-    def compute(number):
+    def compute():
         results = allowed_query(catalog, request, query).execute(resolver=catalog.get)
         total = len(results)
-        count = max(1, -(-total // size))
-        number = min(max(1, number), count)
-        end = number * size
+        shown = min(max(1, number), max(1, -(-total // size)))
+        end = shown * size
         ordered = results.sort(catalog.indexes[sort_index], reverse=reverse, limit=end,
                                sort_type=sort_type_for(results))
-        return total, number, tuple(ordered.all(resolve=False))[end - size:end]
+        return total, shown, tuple(ordered.all(resolve=False))[end - size:end]
 
+    total, shown, docids = remembered(
+        catalog, request, key and ("page", key, sort_index, number, size, reverse), compute)
+    return Page([catalog.get(docid) for docid in docids], total, shown, size)
+
+
+def remembered(catalog, request, key, compute):
+    """`compute()`, remembered for the request's principals when there is a `key`."""
     if key is None:
-        total, number, docids = compute(number)
-    else:
-        total, number, docids = remember(
-            catalog, request.principals, ("page", key, sort_index, number, size, reverse),
-            lambda: compute(number))
-    return Page([catalog.get(docid) for docid in docids], total, number, size)
+        return compute()
+    return remember(catalog, request.principals, key, compute)
 
 
 COUNCIL_KINDS = ("document", "action_report", "event")
@@ -256,10 +271,7 @@ def allowed_items(catalog, request, query, sort_index="newest", limit=None, key=
                                sort_type=sort_type_for(results))
         return tuple(ordered.all(resolve=False))
 
-    if key is None:
-        docids = compute()
-    else:
-        docids = remember(catalog, request.principals, ("items", key, sort_index, limit), compute)
+    docids = remembered(catalog, request, key and ("items", key, sort_index, limit), compute)
     return [obj for obj in map(catalog.get, docids) if obj is not None]
 
 

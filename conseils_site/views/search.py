@@ -19,7 +19,9 @@ from ..catalog.queries import (
     allowed_docids,
     allowed_query,
     count_common,
+    of_kinds,
     page_number,
+    stored_set,
     text_docids,
     text_query,
 )
@@ -69,24 +71,16 @@ def count_by_departement(catalog, ids):
 
 def count_by_value(index, ids, values):
     """How many of `ids` each value's stored set holds (the sets are read, never copied)."""
-    postings = index._fwd_index
-    return {name: count_common(postings[value], ids) if value in postings else 0
-            for name, value in values.items()}
+    sets = {name: stored_set(index, value) for name, value in values.items()}
+    return {name: count_common(found, ids) if found is not None else 0
+            for name, found in sets.items()}
 
 
 def searchable(catalog, q):
     """The docids of the searchable kinds holding the words, unranked: the same for every
-    visitor, so remembered under no principal (catalog/memo.py) and never modified.
-
-    The matches less the few other kinds' (accounts, groups) and the kindless: each object has
-    one kind, so the same docids, seven times cheaper than meeting the searchable kinds' sets."""
-    def compute():
-        index = catalog.indexes["kind"]
-        others = [found for kind, found in index._fwd_index.items() if kind not in SEARCH_KINDS]
-        others.append(index.not_indexed())
-        return IF.difference(text_docids(catalog, q) or IF.Set(), IF.multiunion(others))
-
-    return remember(catalog, (), ("searchable", q), compute)
+    visitor, so remembered under no principal (catalog/memo.py) and never modified."""
+    return remember(catalog, (), ("searchable", q),
+                    lambda: of_kinds(catalog, text_docids(catalog, q) or IF.Set(), SEARCH_KINDS))
 
 
 def ordered_docids(catalog, ids, number, size, order):
@@ -214,7 +208,7 @@ def departement_links(path, q, kind, tri, codes):
     return [f"{stem}&departement={code}{tail}" for code in codes]
 
 
-def find(catalog, request, q, matched, kind, departement, order):
+def find(catalog, request, q, matched, kind, departement, order, number):
     """The page's docids and both facets' counts, as an immutable answer (catalog/memo.py)."""
     base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
     if order == "date":  # no relevance needed: the same matches, without scoring them all
@@ -236,7 +230,7 @@ def find(catalog, request, q, matched, kind, departement, order):
             ids = (IF.weightedIntersection(ids, chosen)[1] if hasattr(ids, "items")
                    else IF.intersection(ids, chosen))
     total = len(ids)
-    number = min(page_number(request), max(1, -(-total // PAGE_SIZE)))
+    number = min(number, max(1, -(-total // PAGE_SIZE)))
     docids = ordered_docids(catalog, ids, number, PAGE_SIZE, order) if total else []
     return (total, number, tuple(docids), tuple(by_kind.items()), tuple(sorted(by_dep.items())))
 
@@ -260,10 +254,10 @@ def search(context, request):
     matched = text_query(catalog, q) if q else None
     if matched is None:
         return result
+    asked = page_number(request)
     total, number, docids, by_kind, by_dep = remember(
-        catalog, request.principals,
-        ("recherche", q, kind, departement, order, page_number(request)),
-        lambda: find(catalog, request, q, matched, kind, departement, order))
+        catalog, request.principals, ("recherche", q, kind, departement, order, asked),
+        lambda: find(catalog, request, q, matched, kind, departement, order, asked))
     items = [catalog.get(docid) for docid in docids]
     page = Page([result_of(request, obj, q) for obj in items if obj is not None], total, number,
                 PAGE_SIZE)
