@@ -26,12 +26,12 @@ def date_label(item):
 class ItemRow:
     """What the `item-list` macro shows of an item; computed here so the macro needs nothing else."""
 
-    def __init__(self, request, item, url=None):
+    def __init__(self, item, url):
         self.item = item
         self.kind = item.kind
         self.kind_label = item.kind_label
         self.title = item.title
-        self.url = url or request.resource_path(item)
+        self.url = url
         self.date_label = date_label(item)
         self.visibility = item.visibility
         self.level_label = LEVEL_LABELS[item.visibility]
@@ -41,9 +41,8 @@ class ItemRow:
 
 
 def rows(request, items):
-    items = list(items)
-    return [ItemRow(request, item, url)
-            for item, url in zip(items, paths(request, items), strict=True) if item is not None]
+    items = [item for item in items if item is not None]
+    return [ItemRow(item, url) for item, url in zip(items, paths(request, items), strict=True)]
 
 
 def paths(request, items):

@@ -70,17 +70,17 @@ def group_page(context, request):
     forum = space_of(request, context)
     if forum is not None:
         catalog = request.root.catalog
-        ids = list(context.council_ids)
+        ids = tuple(sorted(context.council_ids))  # also names the group's councils in memo keys
         minute = to_the_minute(datetime.datetime.now(PARIS))
         topics = allowed_items(catalog, request, forum_topics_query(catalog, forum.id),
                                "forum_order", limit=5, key=("topics", forum.id))
         result["space"] = {
             "shared": rows(request, allowed_items(catalog, request, group_shared_query(catalog, ids),
                                                   "newest", limit=10,
-                                                  key=("group-shared", tuple(sorted(ids))))),
+                                                  key=("group-shared", ids))),
             "events": rows(request, allowed_items(
                 catalog, request, group_events_query(catalog, ids, minute), "start", limit=10,
-                key=("group-events", tuple(sorted(ids)), minute.timestamp()))),
+                key=("group-events", ids, minute.timestamp()))),
             "topics": topic_rows(request, topics),
             "forum_url": request.resource_path(forum),
             "new_topic_url": request.resource_path(forum, "@@nouveau-sujet"),
@@ -96,10 +96,9 @@ def group_shared(context, request):
     if space_of(request, context) is None:
         raise HTTPForbidden()
     catalog = request.root.catalog
-    ids = list(context.council_ids)
+    ids = tuple(sorted(context.council_ids))
     page = paginate(catalog, request, group_shared_query(catalog, ids), "newest",
-                    number=page_number(request), size=SHARED_PAGE_SIZE,
-                    key=("group-shared", tuple(sorted(ids))))
+                    number=page_number(request), size=SHARED_PAGE_SIZE, key=("group-shared", ids))
     request.response.cache_control = "no-store"
     return {"title": f"Partages du groupe « {context.title} »", "group": context, "page": page,
             "item_rows": rows(request, page.items), "query_prefix": ""}
