@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.parse
 
-from .run import ACCEPT_ENCODING, BUILT_MARKER, INI, PAGES, WORK
+from .run import ACCEPT_ENCODING, BUILT_MARKER, INI, PAGES, WORK, form_fields
 
 NAMED = {name: path for name, path, _ in PAGES if path}
 
@@ -47,14 +47,11 @@ class Client:
 
     def sign_in(self):
         """Sign in as the bench member through the real form; later requests carry its cookie."""
-        import re
-
         from bench.generate import MEMBER_EMAIL, MEMBER_PASSWORD
 
         form = self.get("/connexion", headers={**self.headers, "Accept-Encoding": "identity"})
         cookie = form.headers["Set-Cookie"].split(";")[0]
-        fields = {name: re.search(rf'name="{name}" value="([^"]+)"', form.text).group(1)
-                  for name in ("csrf_token", "__formid__")}
+        fields = form_fields(form.text)
         done = self.get("/connexion", method="POST",
                         headers={**self.headers, "Cookie": cookie},
                         POST={**fields, "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD,

@@ -760,9 +760,14 @@ def _sign_in_form(server):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
                                          urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(server.base + "/connexion", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    formid = re.search(r'name="__formid__" value="([^"]+)"', page).group(1)
-    return opener, jar, token, formid
+    fields = form_fields(page)
+    return opener, jar, fields["csrf_token"], fields["__formid__"]
+
+
+def form_fields(page):
+    """The CSRF token and the form id a deform form's HTML carries, by field name."""
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+            for name in ("csrf_token", "__formid__")}
 
 
 def _session_cookie(jar):
