@@ -270,17 +270,20 @@ class ImageUploadWidget(deform.widget.Widget):
         store, owner = request.uploads, upload_owner(request)
         token = pstruct.get("token") if isinstance(pstruct.get("token"), str) else ""
         kept = store.describe(token, owner) if token else None
-        posted = read_field(pstruct.get("upload"))
+        try:
+            posted = read_field(pstruct.get("upload"), MAX_IMAGE_BYTES)
+        except UploadError as exc:
+            raise colander.Invalid(field.schema, str(exc), value=colander.null) from None
         if posted is not None:
             if kept is not None:
-                store.forget(token)  # replaced by the new file, or refused with it
+                store.forget(token, owner)  # replaced by the new file, or refused with it
             filename, data = posted
             try:
                 check_file(filename, data, IMAGE_KINDS, MAX_IMAGE_BYTES)
                 cleaned, _kind = clean_image(data)
+                token = store.keep(filename, cleaned, owner)
             except UploadError as exc:
                 raise colander.Invalid(field.schema, str(exc), value=colander.null) from None
-            token = store.keep(filename, cleaned, owner)
             return {"token": token, "filename": filename, "size": len(cleaned)}
         if token and kept is None:
             raise colander.Invalid(field.schema, IMAGE_GONE, value=colander.null)

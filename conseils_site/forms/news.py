@@ -12,7 +12,7 @@ import deform
 from ..images import clean_image
 from ..resources.files import DOCUMENT_KINDS, MB, TYPES, human_size
 from ..security.sanitize import RICH_TAGS, clean_html, text_to_html
-from ..uploads import UploadError, check_file
+from ..uploads import UploadError, check_file, read_field, too_many_files
 from .render import CSRFSchema
 
 TEMPLATES = "conseils_site:templates/news/"
@@ -152,13 +152,14 @@ class UploadWidget(deform.widget.Widget):
         existing = [n for n in pstruct.get("existing", ()) if n in known]
         tokens = [t for t in pstruct.get("tokens", ())
                   if owner and store.describe(t, owner) is not None]
-        errors = []
-        for upload in pstruct.get("upload", ()):
-            if not hasattr(upload, "file") or not getattr(upload, "filename", None):
-                continue
-            filename = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+        too_many = too_many_files(request)
+        errors = [too_many] if too_many else []
+        for upload in () if too_many else pstruct.get("upload", ()):
             try:
-                data = _read_at_most(upload.file, filename, self.max_bytes)
+                posted = read_field(upload, self.max_bytes)
+                if posted is None:
+                    continue
+                filename, data = posted
                 check_file(filename, data, self.kinds, self.max_bytes)
                 if self.transform is not None:
                     data, _ = self.transform(data)
@@ -170,25 +171,16 @@ class UploadWidget(deform.widget.Widget):
                 continue
             if not self.multiple:  # the new file replaces the current one and any received
                 for old in tokens:
-                    store.forget(old)
+                    store.forget(old, owner)
                 tokens, existing = [], []
-            tokens.append(store.keep(filename, data, owner))
+            try:
+                tokens.append(store.keep(filename, data, owner))
+            except UploadError as error:
+                errors.append(str(error))
         cstruct = {"existing": existing, "tokens": tokens}
         if errors:
             raise colander.Invalid(field.schema, " ".join(errors), value=cstruct)
         return cstruct
-
-
-def _read_at_most(file, filename, max_bytes):
-    """The bytes of an upload, refused before reading when it is larger than allowed."""
-    file.seek(0, 2)
-    size = file.tell()
-    file.seek(0)
-    if size > max_bytes:
-        megabytes = f"{size / MB:.1f}".replace(".", ",")
-        raise UploadError(f"Le fichier « {filename} » est trop lourd ({megabytes} Mo) : "
-                          f"{max_bytes // MB} Mo au maximum.")
-    return file.read()
 
 
 def _title_node(title="Titre"):

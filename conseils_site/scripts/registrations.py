@@ -1,6 +1,7 @@
 """conseils-registrations INI: keep the 48-hour promise (for cron, e.g. every hour).
 
-It also forgets failed sign-in records older than the throttling window.
+It also forgets failed sign-in records older than the throttling window, and the files received
+with a form that failed more than a day ago (the upload store).
 
 Requests pending for over 24 h are reminded to their council's validators, over 36 h to the
 animators. Each reminder is sent once per request (recorded on the account), so running the
@@ -18,6 +19,7 @@ from ..accounts import (
 )
 from ..notify.mail import Mailer
 from ..security.throttle import purge_failures
+from ..uploads import UploadStore, upload_path
 from . import Progress, open_site
 
 
@@ -82,8 +84,10 @@ def main(argv=None, out=None, err=None):
         peers, animator_count = remind(root, settings, tm, base_url, Progress("Relances", err))
         forgotten = purge_failures(root)
         tm.commit()
+        uploads = UploadStore(upload_path(settings)).purge()
     print(f"Relances envoyées : {peers} aux validateurs des conseils, {animator_count} aux animateurs. "
-          f"Traces d'échecs de connexion effacées : {forgotten}.", file=out)
+          f"Traces d'échecs de connexion effacées : {forgotten}. "
+          f"Fichiers en attente oubliés (plus d'un jour) : {uploads}.", file=out)
     return 0
 
 

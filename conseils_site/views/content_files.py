@@ -9,7 +9,7 @@ from ..images import clean_image
 from ..resources import Attachment, CouncilItem
 from ..resources.files import DOCUMENT_KINDS, MB, human_size, sniff
 from ..security.visibility import is_public
-from ..uploads import UploadError, check_file, read_field
+from ..uploads import UploadError, check_file, read_field, too_many_files
 
 MAX_FILE_BYTES = 20 * MB
 PHOTO_MAX_SIDE = 1600
@@ -43,17 +43,22 @@ class ReceivedFiles:
             meta = store.describe(token, self.owner)
             if meta is not None:
                 self._add(token, meta["filename"], meta["size"])
+        too_many = too_many_files(self.request)
+        if too_many:
+            self.problems.append(too_many)
+            return
         for field in self.request.POST.getall(self.field_name):
-            posted = read_field(field)
-            if posted is None:
-                continue
-            filename, data = posted
             try:
+                posted = read_field(field, MAX_FILE_BYTES)
+                if posted is None:
+                    continue
+                filename, data = posted
                 data = self._check(filename, data)
+                token = store.keep(filename, data, self.owner)
             except UploadError as error:
                 self.problems.append(str(error))
                 continue
-            self._add(store.keep(filename, data, self.owner), filename, len(data))
+            self._add(token, filename, len(data))
 
     def _check(self, filename, data):
         """The bytes to keep: photos lose their hidden metadata (place, device) and excess pixels."""
