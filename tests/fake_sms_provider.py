@@ -2,6 +2,13 @@
 credentials and a JSON body {"to", "text", "sender"}; 201 and {"id": …} when accepted, 400 for
 an unusable number, 401 for wrong credentials; told to fail, it answers 503 (or anything).
 
+Like the real gateways that let a client retry safely, it honours the request header
+`Idempotency-Key` (the IETF httpapi draft's name, also Stripe's; Twilio calls it
+`I-Twilio-Idempotency-Token`): a second request with a key it already accepted is not sent
+again; it answers 200 with the first message's id and counts it in `duplicates`. Told to be slow
+(`slow_next`), it accepts the message, then waits before answering: the client's timeout fires
+although the SMS went out, which is exactly the « maybe sent » case.
+
     with FakeSmsProvider() as provider:
         settings.update(provider.settings)      # sms.backend = http, URL, credentials
         ...
@@ -10,6 +17,7 @@ an unusable number, 401 for wrong credentials; told to fail, it answers 503 (or 
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USERNAME, PASSWORD = "conseils", "secret-du-fournisseur"
@@ -45,17 +53,31 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(400, {"error": "body is not JSON"})
         if not str(payload.get("to", "")).startswith("+") or not payload.get("text"):
             return self._answer(400, {"error": "invalid number or empty text"})
+        key = self.headers.get("Idempotency-Key")
         with provider._changed:
+            provider.requests += 1
+            if key and key in provider.keys:
+                provider.duplicates += 1
+                return self._answer(200, {"id": provider.keys[key], "status": "duplicate"})
             provider.messages.append(payload)
             message_id = f"msg-{len(provider.messages)}"
+            if key:
+                provider.keys[key] = message_id
             provider._changed.notify_all()
+            delay = provider._take_delay()
+        if delay:
+            time.sleep(delay)  # accepted, but the answer comes too late
         return self._answer(201, {"id": message_id, "status": "queued"})
 
 
 class FakeSmsProvider:
     def __init__(self):
         self.messages = []
+        self.requests = 0  # every POST accepted past the credentials, duplicates included
+        self.duplicates = 0  # requests dropped because their Idempotency-Key was seen before
+        self.keys = {}  # Idempotency-Key -> the id given to its message
         self._failures = []  # [status, count left]
+        self._delays = []  # [seconds, count left]
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.provider = self
@@ -73,6 +95,20 @@ class FakeSmsProvider:
     def fail_next(self, status=503, count=1):
         with self._changed:
             self._failures.append([status, count])
+
+    def slow_next(self, seconds, count=1):
+        """The next `count` messages are accepted, then answered after `seconds`."""
+        with self._changed:
+            self._delays.append([seconds, count])
+
+    def _take_delay(self):
+        if self._delays:
+            delay = self._delays[0]
+            delay[1] -= 1
+            if not delay[1]:
+                self._delays.pop(0)
+            return delay[0]
+        return 0
 
     def _take_failure(self):
         with self._changed:

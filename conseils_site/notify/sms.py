@@ -12,11 +12,16 @@ scripts) hands each queued message to the backend of the settings:
   `sms.http.body` with `$to`, `$text`, `$sender` and `$id`, escaped for
   `sms.http.content_type`);
 - any `package.module:Class` with the same two methods (`send(message)`, `close()`).
+(The backends live in notify/sms_backends.py.)
 
-A temporary failure (the provider unreachable, 5xx, 408, 429, refused credentials) keeps the
-message queued with its attempts counted (`sms.max_attempts`, `sms.retry_delay` doubled each
-time); a permanent one (another 4xx, an unusable number) moves it to `dead/` with the reason.
-Nothing leaves between 21:00 and 08:00, Paris time: messages wait for the first run after 08:00.
+A temporary failure (the provider unreachable or silent, 5xx, 408, 429, refused credentials)
+keeps the message queued with its attempts counted (`sms.max_attempts`, `sms.retry_delay`
+doubled each time); a permanent one (another 4xx, an unusable number) moves it to `dead/` with
+the reason. A failure counts against the message that met it only: an unreachable provider stops
+the run and the messages after it keep their attempts; a timeout (« maybe sent ») is retried
+with the same id, which the provider uses to drop the duplicate. A message about an item is
+re-checked just before it leaves (`recheck`). Nothing leaves between 21:00 and 08:00, Paris
+time, but a code the person asked for (`urgent`): the rest waits for the first run after 08:00.
 """
 import contextlib
 import dataclasses
@@ -24,20 +29,24 @@ import json
 import logging
 import os
 import re
-import string
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
-from base64 import b64encode
 
-from pyramid.util import DottedNameResolver
 from transaction.interfaces import IDataManager
 from zope.interface import implementer
 
 from . import clock
 from .locks import held
+from .sms_backends import (
+    NoAnswer,
+    PermanentFailure,
+    SmsError,
+    Unavailable,
+    get_backend,
+    rewrite,
+    write_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +68,6 @@ _FRENCH = str.maketrans({
     "”": '"', "«": '"', "»": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " ", "\u202f": " ",
     "·": ".", "\t": " ",
 })
-
-
-class SmsError(Exception):
-    """A delivery failure; its str() is the French reason."""
-
-
-class TemporaryFailure(SmsError):
-    """Try again later: the message stays queued."""
-
-
-class PermanentFailure(SmsError):
-    """This message will never go: it moves to dead/."""
-
-
-class Unavailable(TemporaryFailure):
-    """The backend cannot be reached at all: no use trying the other messages in this run."""
 
 
 # --- the text of an SMS ----------------------------------------------------------------------
@@ -204,7 +197,7 @@ class _QueuedSms:
     def commit(self, transaction):
         ensure_queue(self.queue_path)
         self.temporary = os.path.join(self.queue_path, "tmp", self.message["id"])
-        _write_json(self.temporary, self.message)
+        write_json(self.temporary, self.message)
 
     def tpc_vote(self, transaction):
         if self.temporary is None or not os.path.exists(self.temporary):
@@ -229,20 +222,6 @@ class _NoRollback:
         """A savepoint rolled back keeps the queued SMS: they go or not with the transaction."""
 
 
-def _write_json(path, data):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _rewrite(queue_path, destination, data):
-    """Whole or untouched: written to tmp/, then renamed."""
-    temporary = os.path.join(queue_path, "tmp", f".conseils-{uuid.uuid4().hex}")
-    _write_json(temporary, data)
-    os.replace(temporary, destination)
-
-
 def get_sms(request):
     return SmsQueue(request.registry.settings, request.tm)
 
@@ -252,88 +231,10 @@ def includeme(config):
     config.add_request_method(get_sms, "sms", reify=True)
 
 
-# --- backends --------------------------------------------------------------------------------
-
-class SpoolBackend:
-    """Each SMS becomes a JSON file in `<queue>/outbox/`, for a gateway or a developer."""
-
-    def __init__(self, config):
-        self.outbox = os.path.join(config.queue_path, "outbox")
-        self.config = config
-
-    def send(self, message):
-        os.makedirs(self.outbox, exist_ok=True)
-        record = {"id": message["id"], "to": message["to"], "text": message["text"],
-                  "sender": self.config.sender, "sent_at": clock.now().isoformat()}
-        _rewrite(self.config.queue_path, os.path.join(self.outbox, f"{message['id']}.json"),
-                 record)
-        return message["id"]
-
-    def close(self):
-        """Nothing held open between two messages."""
-
-
-class HttpBackend:
-    """A provider's HTTP API: one POST per SMS; the answer's status decides."""
-
-    TEMPORARY_STATUSES = {401, 403, 408, 425, 429}  # wrong credentials: fix them, lose nothing
-
-    def __init__(self, config):
-        self.config = config
-
-    def body(self, message):
-        values = {"to": message["to"], "text": message["text"], "sender": self.config.sender,
-                  "id": message["id"]}
-        if "json" in self.config.http_content_type:
-            escaped = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
-        else:
-            escaped = {k: urllib.parse.quote(v, safe="") for k, v in values.items()}
-        return string.Template(self.config.http_body).substitute(escaped).encode("utf-8")
-
-    def send(self, message):
-        c = self.config
-        request = urllib.request.Request(c.http_url, data=self.body(message), method="POST")
-        request.add_header("Content-Type", c.http_content_type)
-        request.add_header("User-Agent", "conseils-citoyens-sms/1")
-        if c.http_token:
-            request.add_header("Authorization", f"Bearer {c.http_token}")
-        elif c.http_username:
-            pair = f"{c.http_username}:{c.http_password}".encode()
-            request.add_header("Authorization", f"Basic {b64encode(pair).decode('ascii')}")
-        try:
-            # The address is the settings' sms.http.url, whose scheme is checked to be http(s).
-            with urllib.request.urlopen(request, timeout=c.timeout) as response:  # nosec B310
-                answer = response.read(4096)
-        except urllib.error.HTTPError as exc:
-            detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
-            reason = f"le fournisseur a répondu {exc.code} {exc.reason}" + (
-                f" ({detail})" if detail else "")
-            if exc.code >= 500 or exc.code in self.TEMPORARY_STATUSES:
-                raise TemporaryFailure(reason) from None
-            raise PermanentFailure(reason) from None
-        except (urllib.error.URLError, OSError) as exc:
-            why = getattr(exc, "reason", exc)
-            raise Unavailable(f"fournisseur injoignable ({why})") from None
-        try:
-            return str(json.loads(answer or b"{}").get("id", "")) or message["id"]
-        except (ValueError, AttributeError):
-            return message["id"]
-
-    def close(self):
-        """Nothing held open between two messages."""
-
-
-BACKENDS = {"spool": SpoolBackend, "http": HttpBackend}
-
-
-def get_backend(config):
-    factory = BACKENDS.get(config.backend)
-    if factory is None:
-        factory = DottedNameResolver().resolve(config.backend)
-    return factory(config)
-
-
 # --- delivery --------------------------------------------------------------------------------
+
+SILENT_LIMIT = 3  # timeouts in a row that end a run: the provider is not answering today
+
 
 @dataclasses.dataclass
 class SmsReport:
@@ -342,6 +243,9 @@ class SmsReport:
     dead: int = 0
     deferred: int = 0  # waiting for their next attempt
     held: int = 0  # quiet hours: waiting for 08:00
+    not_offered: int = 0  # the run stopped before them: their attempts are untouched
+    dropped: int = 0  # their item is gone or no longer visible to the person: never sent
+    unchecked: int = 0  # about an item, but this run could not read the database
     problems: list = dataclasses.field(default_factory=list)
 
     def __str__(self):
@@ -351,6 +255,13 @@ class SmsReport:
             line += f", {self.held} retenu(s) jusqu'à 8 h (pas de SMS entre 21 h et 8 h)"
         if self.deferred:
             line += f", {self.deferred} en attente"
+        if self.not_offered:
+            line += (f", {self.not_offered} non proposé(s) (distribution arrêtée avant eux, "
+                     "tentatives intactes)")
+        if self.dropped:
+            line += f", {self.dropped} retiré(s) (contenu supprimé ou plus visible)"
+        if self.unchecked:
+            line += f", {self.unchecked} en attente d'une vérification (base non lue)"
         return line
 
     @property
@@ -367,11 +278,13 @@ def queued(queue_path):
     return [path for _, _, path in sorted(entries)]
 
 
-def deliver_sms(settings, out=None, now=None):
-    """Hand every due queued SMS to the backend once; one delivering process at a time."""
+def deliver_sms(settings, out=None, now=None, recheck=None):
+    """Hand every due queued SMS to the backend once; one delivering process at a time.
+
+    `recheck(message)` (notify/recheck.py) says why a message about an item may no longer leave
+    (None: it may); without it, such messages wait for a run that can read the database."""
     config = SmsSettings.from_settings(settings)
     report = SmsReport()
-    moment = now or clock.now()
     paths = queued(config.queue_path)
     if not paths:
         _say(out, str(report))
@@ -382,68 +295,105 @@ def deliver_sms(settings, out=None, now=None):
             _say(out, "Une autre distribution des SMS est en cours : rien à faire.")
             return report
         _remove_stale_tmp(config.queue_path)
-        if clock.is_quiet(moment):
-            report.held = len(queued(config.queue_path))
-            _say(out, str(report))
-            return report
-        backend = get_backend(config)
-        unavailable = None
+        run = _Run(config, report, now or clock.now(), out, recheck)
         try:
             for path in queued(config.queue_path):
-                unavailable = _deliver_one(path, config, backend, report, moment, out,
-                                           unavailable)
+                run.offer(path)
         finally:
-            backend.close()
+            run.close()
     _say(out, str(report))
     return report
 
 
-def _deliver_one(path, config, backend, report, moment, out, unavailable):
-    try:
-        with open(path, encoding="utf-8") as f:
-            message = json.load(f)
-        number, text = message["to"], message["text"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        os.replace(path, _dead_path(config.queue_path, path))
-        report.dead += 1
-        _problem(report, out, f"abandonné {os.path.basename(path)} : fichier illisible ({exc})")
-        return unavailable
-    if float(message.get("next_attempt") or 0) > moment.timestamp():
-        report.deferred += 1
-        return unavailable
-    error = unavailable
-    if error is None:
+class _Run:
+    """One delivery run. A failure counts against the message that met it, nothing else: when
+    the provider cannot be reached (or stays silent SILENT_LIMIT times in a row) the run stops
+    and the messages after it keep their attempts."""
+
+    def __init__(self, config, report, moment, out, recheck):
+        self.config, self.report, self.moment, self.out = config, report, moment, out
+        self.recheck, self.backend = recheck, None
+        self.quiet = clock.is_quiet(moment)
+        self.stopped = False
+        self.silent = 0
+
+    def close(self):
+        if self.backend is not None:
+            self.backend.close()
+
+    def offer(self, path):
+        report, config = self.report, self.config
+        try:
+            with open(path, encoding="utf-8") as f:
+                message = json.load(f)
+            number, text = message["to"], message["text"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            os.replace(path, _dead_path(config.queue_path, path))
+            report.dead += 1
+            _problem(report, self.out,
+                     f"abandonné {os.path.basename(path)} : fichier illisible ({exc})")
+            return
+        if self.quiet and not message.get("urgent"):
+            report.held += 1
+            return
+        if float(message.get("next_attempt") or 0) > self.moment.timestamp():
+            report.deferred += 1
+            return
+        if self.stopped:
+            report.not_offered += 1
+            return
+        if message.get("item"):
+            if self.recheck is None:
+                report.unchecked += 1
+                return
+            why = self.recheck(message)
+            if why:
+                os.unlink(path)
+                report.dropped += 1
+                _say(self.out, f"retiré : SMS {message['id']} ({why})")
+                return
+        error = None
         try:
             check_number(number)
             if gsm_length(text) > SMS_LENGTH:
                 raise PermanentFailure(f"texte de plus de {SMS_LENGTH} caractères")
-            message["provider_id"] = backend.send(message)
+            if self.backend is None:
+                self.backend = get_backend(config)
+            message["provider_id"] = self.backend.send(message)
         except ValueError as exc:
             error = PermanentFailure(str(exc))
         except SmsError as exc:
             error = exc
-    if error is None:
-        os.unlink(path)
-        report.sent += 1
-        return None
-    attempts = int(message.get("attempts") or 0) + 1
-    if isinstance(error, PermanentFailure) or attempts >= config.max_attempts:
-        why = str(error) if isinstance(error, PermanentFailure) else (
-            f"abandon après {attempts} tentative(s) : {error}")
-        message.update(attempts=attempts, dead_reason=why, dead_at=moment.isoformat())
-        _rewrite(config.queue_path, _dead_path(config.queue_path, path), message)
-        os.unlink(path)
-        report.dead += 1
-        _problem(report, out, f"abandonné le SMS {message['id']} pour {number} : {why}")
-    else:
-        delay = config.retry_delay * 2 ** (attempts - 1)
-        message.update(attempts=attempts, next_attempt=moment.timestamp() + delay,
-                       last_error=str(error))
-        _rewrite(config.queue_path, path, message)
-        report.retried += 1
-        _problem(report, out, f"à réessayer : SMS {message['id']} pour {number} "
-                              f"(tentative {attempts}/{config.max_attempts}) : {error}")
-    return error if isinstance(error, Unavailable) else unavailable
+        if error is None:
+            os.unlink(path)  # acknowledged: never offered again
+            report.sent += 1
+            self.silent = 0
+            return
+        self.silent = self.silent + 1 if isinstance(error, NoAnswer) else 0
+        if isinstance(error, Unavailable) or self.silent >= SILENT_LIMIT:
+            self.stopped = True
+        self.fail(path, message, error)
+
+    def fail(self, path, message, error):
+        config, report = self.config, self.report
+        attempts = int(message.get("attempts") or 0) + 1
+        number = message["to"]
+        if isinstance(error, PermanentFailure) or attempts >= config.max_attempts:
+            why = str(error) if isinstance(error, PermanentFailure) else (
+                f"abandon après {attempts} tentative(s) : {error}")
+            message.update(attempts=attempts, dead_reason=why, dead_at=self.moment.isoformat())
+            rewrite(config.queue_path, _dead_path(config.queue_path, path), message)
+            os.unlink(path)
+            report.dead += 1
+            _problem(report, self.out, f"abandonné le SMS {message['id']} pour {number} : {why}")
+        else:
+            delay = config.retry_delay * 2 ** (attempts - 1)
+            message.update(attempts=attempts, next_attempt=self.moment.timestamp() + delay,
+                           last_error=str(error))
+            rewrite(config.queue_path, path, message)
+            report.retried += 1
+            _problem(report, self.out, f"à réessayer : SMS {message['id']} pour {number} "
+                                       f"(tentative {attempts}/{config.max_attempts}) : {error}")
 
 
 def _dead_path(queue_path, path):

@@ -65,7 +65,8 @@ def test_the_http_backend_posts_to_the_provider_with_its_credentials(tmp_path, p
 
 
 def test_a_form_encoded_body_template(tmp_path):
-    from conseils_site.notify.sms import HttpBackend, SmsSettings
+    from conseils_site.notify.sms import SmsSettings
+    from conseils_site.notify.sms_backends import HttpBackend
     settings = {"sms.queue_path": str(tmp_path), "sms.backend": "http",
                 "sms.http.url": "http://127.0.0.1:9/", "sms.http.content_type":
                 "application/x-www-form-urlencoded", "sms.http.body": "dest=$to&msg=$text"}
@@ -126,9 +127,11 @@ sms.max_attempts = 2
     monkeypatch.setattr(clock, "now", lambda: DAY.astimezone(datetime.UTC))
     assert sms_main([str(ini)]) == 0  # kept for later
     out = capsys.readouterr().out
-    assert "fournisseur injoignable" in out and "2 à réessayer" in out
+    assert "fournisseur injoignable" in out and "1 à réessayer" in out
+    assert "1 non proposé(s)" in out  # the run stopped: the other keeps its attempts
     assert len(files(settings, "new")) == 2
-    assert sms_main([str(ini)]) == 1  # second attempt of two: set aside, never deleted
+    runs = [sms_main([str(ini)]) for _ in range(3)]  # each message tried twice, then set aside
+    assert runs == [0, 1, 1]
     assert "abandon après 2 tentative(s)" in capsys.readouterr().out
     assert files(settings, "new") == [] and len(files(settings, "dead")) == 2
 
