@@ -48,3 +48,30 @@ def test_a_few_typed_tags_are_kept():
 def test_empty_and_comparisons():
     assert message_html("   \n\n  ") == ""
     assert message_html("a < b > c & d") == "<p>a &lt; b &gt; c &amp; d</p>"
+
+
+def test_italic_mailto_and_the_old_bullet():
+    """What markdown-it-py brought: *italique*, mailto links; « • » lists still work."""
+    assert message_html("*penché* et _aussi_") == "<p><em>penché</em> et <em>aussi</em></p>"
+    assert 'href="mailto:a@exemple.fr"' in message_html("[écrire](mailto:a@exemple.fr)")
+    assert message_html("• un\n• deux") == "<ul><li>un</li><li>deux</li></ul>"
+    assert message_html(r"\*\*pas gras\*\*") == "<p>**pas gras**</p>"
+
+
+def test_other_markdown_stays_text():
+    """Headings, quotes, code, images and autolinks in angle brackets are not forum marks."""
+    html = message_html("# Titre\n> cité\n\n    code\n\n`x`\n\n![i](https://x.fr/i.png)")
+    tags = {e.name for e in BeautifulSoup(html, "html.parser").find_all(True)}
+    assert tags <= {"p", "br", "a"}
+    assert "# Titre" in html and "&gt; cité" in html and "`x`" in html
+
+
+def test_parenthesis_closing_an_address_stays_in_it():
+    html = message_html("(voir https://fr.wikipedia.org/wiki/Rue_(Lyon)).")
+    assert 'href="https://fr.wikipedia.org/wiki/Rue_(Lyon)"' in html
+    assert html.endswith("</a>).</p>")
+
+
+def test_a_link_inside_a_link_label_is_not_linked_twice():
+    html = message_html("[https://a.fr/x](https://b.fr/y)")
+    assert html.count("<a ") == 1 and 'href="https://b.fr/y"' in html
