@@ -148,6 +148,28 @@ def may_view(item, user, catalog):
     return bool(ACLHelper().permits(item, compute_principals(user, catalog), "view"))
 
 
+def find_item(catalog, key):
+    """The object an `item_key` names, or None when it left the site."""
+    if key.startswith("id:"):
+        return catalog.by_id(key[3:])
+    if key.startswith("doc:") and key[4:].isdigit():
+        return catalog.get(int(key[4:]))
+    return None
+
+
+def why_not_now(root, key, user_id):
+    """Why a queued message about an item may no longer reach this person (None: it may).
+    The same check as pages and digests: still there, and viewable with the person's
+    principals today."""
+    catalog = root.catalog
+    item = find_item(catalog, key or "")
+    if item is None or not available(catalog, item):
+        return "contenu supprimé ou masqué"
+    if not may_view(item, root.users.get(user_id or ""), catalog):
+        return "contenu plus visible pour son destinataire"
+    return None
+
+
 def council_members(catalog, council_id):
     query = Eq(catalog.indexes["kind"], "user") & Eq(catalog.indexes["councils"], council_id)
     return list(query.execute(resolver=catalog.get))
@@ -356,7 +378,8 @@ def deliver(root, pending, sender, report):
         sms_choice = frequency(user, "sms", category)
         email_choice = frequency(user, "email", category)
         if sms_choice == IMMEDIATE:
-            status = sender.sms(user, fit_sms(described.sms, described.short_url))
+            status = sender.sms(user, fit_sms(described.sms, described.short_url),
+                                about=item_key(item))
             told = status != CAPPED and status != "off"
             if status == CAPPED and email_choice != IMMEDIATE:
                 email_sent = sender.email(user, described.subject, alert_mail(

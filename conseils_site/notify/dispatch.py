@@ -3,7 +3,7 @@ cap (then by email), everything queued in the caller's transaction.
 
     sender = Dispatcher(root, settings, tm)
     sender.email(user, subject, body, scope="alertes")
-    status = sender.sms(user, text)   # SENT, CAPPED (the cap is reached: say it by email) or OFF
+    status = sender.sms(user, text, about=key)   # SENT, CAPPED (say it by email) or OFF
 """
 import dataclasses
 
@@ -61,14 +61,16 @@ class Dispatcher:
         month = clock.month_key(self.now)
         return max(0, self.cap - self.center.sms_count(user.id, month))
 
-    def sms(self, user, text):
+    def sms(self, user, text, about=None):
+        """`about`: the key of the item the SMS speaks of (alerts.item_key), re-checked when
+        the SMS leaves (notify/recheck.py): it may wait hours for 08:00."""
         if not sms_enabled(user):
             return OFF
         if self.sms_left(user) <= 0:
             self.counts.capped += 1
             return CAPPED
         try:
-            self.sms_queue.send(user.mobile, text, user_id=user.id)
+            self.sms_queue.send(user.mobile, text, user_id=user.id, item=about or "")
         except ValueError as exc:
             self.counts.failures.append(f"SMS pour {user.id} ({user.mobile}) : {exc}")
             return OFF

@@ -113,7 +113,8 @@ def _send(sender, report, user, kind, event, record, day, channels):
     used = []
     email_done = False
     if "sms" in channels:
-        status = sender.sms(user, fit_sms(sms_text, link))
+        about = event_key(event) if event is not None and kind != "cancellation" else None
+        status = sender.sms(user, fit_sms(sms_text, link), about=about)
         if status == SENT:
             used.append("sms")
             report.planned.append(f"SMS à {user.mobile} : {subject}")

@@ -14,8 +14,9 @@ from ..notify import clock
 from ..notify.alerts import process_alerts
 from ..notify.digests import send_digests
 from ..notify.locks import exclusive
+from ..notify.recheck import Recheck
 from ..notify.sms import deliver_sms
-from . import Progress, open_site
+from . import Progress, open_registry_root, open_site
 
 
 def main(argv=None, out=None, err=None):
@@ -44,14 +45,16 @@ def main(argv=None, out=None, err=None):
             tm.begin()
             digests = send_digests(root, settings, tm, now=now, progress=Progress("Résumés", err))
             tm.commit()
-    print(alerts, file=out)
-    print(digests, file=out)
-    failures = alerts.failures + digests.failures
-    for line in failures:
-        print(f"échec : {line}", file=out)
-    dead = 0
-    if not args.no_deliver:
-        dead = deliver_sms(settings, out=out, now=now).dead
+            print(alerts, file=out)
+            print(digests, file=out)
+            failures = alerts.failures + digests.failures
+            for line in failures:
+                print(f"échec : {line}", file=out)
+            dead = 0
+            if not args.no_deliver:  # each SMS about an item is checked again as it leaves
+                registry = get_current_registry()
+                with Recheck(lambda: open_registry_root(registry)) as recheck:
+                    dead = deliver_sms(settings, out=out, now=now, recheck=recheck).dead
     return 1 if failures or dead else 0
 
 

@@ -1,6 +1,6 @@
-"""What conseils-mail and conseils-sms share: read the settings only (no database), deliver a
-queue once or every --loop seconds, and exit 1 when something was given up on (moved to dead/),
-so that cron mails the operator."""
+"""What conseils-mail and conseils-sms share: read the settings (conseils-sms opens the database
+only to re-check an SMS about an item), deliver a queue once or every --loop seconds, and exit 1
+when something was given up on (moved to dead/), so that cron mails the operator."""
 import argparse
 import signal
 import sys
@@ -9,9 +9,10 @@ import threading
 from pyramid.paster import get_appsettings, setup_logging
 
 
-def delivery_main(prog, description, deliver, what, argv=None, out=None, err=None, stop=None):
-    """`deliver(settings, out=...)` returns a report with `dead`; `stop` (a threading.Event)
-    ends a --loop between two runs, as SIGTERM and ^C do."""
+def delivery_main(prog, description, deliver, what, argv=None, out=None, err=None, stop=None,
+                  with_ini=False):
+    """`deliver(settings, out=...)` (and `ini_file=` when `with_ini`) returns a report with
+    `dead`; `stop` (a threading.Event) ends a --loop between two runs, as SIGTERM and ^C do."""
     out, err = out or sys.stdout, err or sys.stderr
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("ini_file")
@@ -33,7 +34,8 @@ def delivery_main(prog, description, deliver, what, argv=None, out=None, err=Non
     try:
         while True:
             try:
-                dead += deliver(settings, out=out).dead
+                extra = {"ini_file": args.ini_file} if with_ini else {}
+                dead += deliver(settings, out=out, **extra).dead
             except ValueError as exc:  # a bad setting
                 print(f"Configuration {what} invalide : {exc}", file=err)
                 return 2

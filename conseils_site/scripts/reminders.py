@@ -16,6 +16,7 @@ import sys
 from ..notify import clock
 from ..notify.locks import exclusive
 from ..notify.mail import deliver_queue
+from ..notify.recheck import Recheck
 from ..notify.reminders import forget_before, run_reminders
 from ..notify.sms import deliver_sms
 from . import Progress, open_site
@@ -75,7 +76,8 @@ def main(argv=None, out=None, err=None):
     problems = len(report.failures)
     if not args.no_deliver:  # each delivery prints its problems and its summary line
         problems += len(deliver_queue(settings, out=out).problems)
-        problems += len(deliver_sms(settings, out=out).problems)
+        with Recheck(lambda: open_site(args.ini_file)) as recheck:  # the run's site is closed
+            problems += len(deliver_sms(settings, out=out, recheck=recheck).problems)
     if problems:
         print(f"{problems} problème(s) de distribution, voir ci-dessus.", file=out)
     return 1 if problems else 0

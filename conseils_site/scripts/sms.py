@@ -1,11 +1,15 @@
 """conseils-sms INI [--loop SECONDS]: hand the queued SMS to the backend of the settings.
 
-Like conseils-mail: only the settings are read (no database). Nothing leaves between 21:00 and
-08:00, Paris time. Temporary failures stay queued with a growing delay; permanent ones go to
-`<sms.queue_path>/dead/` with the reason, and the exit status is then 1."""
+Like conseils-mail, but an SMS about an item (an alert, a reminder) is checked against the
+database just before it leaves: deleted or no longer visible to its recipient, it is dropped.
+Nothing leaves between 21:00 and 08:00, Paris time, but the codes people ask for. Temporary
+failures stay queued with a growing delay; permanent ones go to `<sms.queue_path>/dead/` with
+the reason, and the exit status is then 1."""
 import sys
 
+from ..notify.recheck import Recheck
 from ..notify.sms import deliver_sms
+from . import open_site
 from .delivery import delivery_main
 
 DESCRIPTION = ("Distribue les SMS en attente (réglages sms.*), sauf entre 21 h et 8 h. Un SMS "
@@ -13,8 +17,16 @@ DESCRIPTION = ("Distribue les SMS en attente (réglages sms.*), sauf entre 21 h 
                "dans le dossier dead/ de la file.")
 
 
+def deliver_checked(settings, out=None, ini_file=None):
+    """The queue, each SMS about an item checked against the database (opened only if one is
+    queued: a queue of codes and digests never needs it)."""
+    with Recheck(lambda: open_site(ini_file)) as recheck:
+        return deliver_sms(settings, out=out, recheck=recheck)
+
+
 def main(argv=None, out=None, err=None, stop=None):
-    return delivery_main("conseils-sms", DESCRIPTION, deliver_sms, "des SMS", argv, out, err, stop)
+    return delivery_main("conseils-sms", DESCRIPTION, deliver_checked, "des SMS", argv, out, err,
+                         stop, with_ini=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from conseils_site.notify.alerts import process_alerts
 from conseils_site.notify.digests import send_digests
 from conseils_site.notify.mail import deliver_queue
 from conseils_site.notify.preferences import IMMEDIATE, set_preferences
+from conseils_site.notify.recheck import Recheck
 from conseils_site.notify.sms import deliver_sms, gsm_length
 from conseils_site.resources.content import PARIS
 from conseils_site.resources.events import ObjectAdded
@@ -111,8 +112,13 @@ class World:
                 report = (report, send_digests(root, self.settings, tm, now=self.clock.now))
                 tm.commit()
         deliver_queue(self.settings)
-        deliver_sms(self.settings, now=self.clock.now)
+        self.deliver_sms()
         return report
+
+    def deliver_sms(self):
+        """What the scripts do: SMS about an item re-checked against the database as it is."""
+        with Recheck(lambda: open_registry_root(self.wsgi.registry)) as recheck:
+            return deliver_sms(self.settings, now=self.clock.now, recheck=recheck)
 
     def take_mails(self):
         """The messages received since the last call, {recipient: [message, ...]}."""
@@ -390,10 +396,10 @@ def test_no_sms_between_21_and_8_they_wait_for_8(world):
     assert world.take_sms() == []  # held
     assert email_of("autre_a") in world.take_mails()  # email is not held
     world.clock.set(datetime.datetime(2031, 6, 5, 7, 59, tzinfo=PARIS))
-    assert deliver_sms(world.settings, now=world.clock.now).held == 1
+    assert world.deliver_sms().held == 1
     assert world.take_sms() == []
     world.clock.set(datetime.datetime(2031, 6, 5, 8, 0, tzinfo=PARIS))
-    report = deliver_sms(world.settings, now=world.clock.now)
+    report = world.deliver_sms()
     assert (report.sent, report.held) == (1, 0)
     assert "Tard le soir" in world.take_sms()[0]["text"]
 

@@ -3,7 +3,6 @@ line checked again when the digest leaves; sent once per day (or Monday)."""
 import datetime
 
 from conseils_site.notify.preferences import CATEGORIES, DAILY, NEVER, WEEKLY
-from conseils_site.notify.sms import deliver_sms
 from conseils_site.resources.content import PARIS
 from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
     after_window,
@@ -113,7 +112,7 @@ def test_an_sms_digest_is_one_line_held_until_eight(world):
     world.run_alerts(digests=True)
     assert world.take_sms() == []  # queued, held until 08:00
     world.clock.set(at(5, 8, 0))
-    deliver_sms(world.settings, now=world.clock.now)
+    world.deliver_sms()
     [sms] = world.take_sms()
     assert sms["text"] == ("Conseils citoyens, résumé du jour : 2 nouveautés dans vos conseils "
                            "et groupes. https://conseils.test/gerer")

@@ -1,0 +1,77 @@
+"""Held SMS re-checked when they leave (#21.12): an alert queued at night waits for 08:00; if its
+item was deleted or made private meanwhile, it does not go to whoever can no longer see it."""
+import datetime
+
+from conseils_site.notify.preferences import IMMEDIATE
+from conseils_site.resources.content import PARIS
+from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
+    MOBILE_AUTRE,
+    after_window,
+    delete,
+    edit,
+    frozen,
+    mail_server,
+    publish,
+    sms_provider,
+    world,
+)
+
+MOBILE_B = "+33655443322"
+
+
+def at(hour, minute=0, day=4):
+    return datetime.datetime(2031, 6, day, hour, minute, tzinfo=PARIS)
+
+
+def sms_for_membre_b(world):
+    """membre_b (council B, in A's working group) gets group activity by SMS at once."""
+    world.preferences("membre_b", {("sms", "group"): IMMEDIATE}, mobile=MOBILE_B,
+                      mobile_verified=MOBILE_B, sms_alerts=True)
+
+
+def test_an_sms_held_for_the_night_is_dropped_for_who_lost_sight_of_its_item(world):
+    sms_for_membre_b(world)
+    world.clock.set(at(22, 30))
+    path = publish(world, "membre_a", "Projet de fresque", "groupes")
+    after_window(world)
+    world.run_alerts()
+    assert world.take_sms() == []  # both held for 08:00
+    world.clock.set(at(23, 30))
+    edit(world, "membre_a", path, visibility="conseil")  # council B may no longer see it
+    world.clock.set(at(8, 0, day=5))
+
+    report = world.deliver_sms()
+
+    received = world.take_sms()
+    assert [m["to"] for m in received] == [MOBILE_AUTRE]
+    assert all("fresque" not in m["text"] or m["to"] != MOBILE_B for m in received)
+    assert report.dropped == 1 and report.sent == 1
+    assert world.deliver_sms().sent == 0  # dropped for good, not merely postponed
+
+
+def test_an_sms_about_a_deleted_item_is_dropped(world):
+    world.clock.set(at(22, 30))
+    path = publish(world, "membre_a", "Compte rendu à relire")
+    after_window(world)
+    world.run_alerts()
+    delete(world, "membre_a", path)
+    world.clock.set(at(8, 0, day=5))
+
+    report = world.deliver_sms()
+
+    assert world.take_sms() == []
+    assert report.dropped == 1 and report.held == 0
+
+
+def test_without_the_database_an_sms_about_an_item_waits(world):
+    from conseils_site.notify.sms import deliver_sms
+
+    world.clock.set(at(22, 30))
+    publish(world, "membre_a", "Ordre du jour")
+    after_window(world)
+    world.run_alerts()
+    world.clock.set(at(8, 0, day=5))
+    assert deliver_sms(world.settings, now=world.clock.now).unchecked == 1
+    assert world.take_sms() == []
+    assert world.deliver_sms().sent == 1
+    assert "Ordre du jour" in world.take_sms()[0]["text"]
