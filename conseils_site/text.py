@@ -24,3 +24,28 @@ def slugify(text, max_length=80):
     """A readable, stable URL segment; never empty."""
     slug = "-".join(words(text))[:max_length].strip("-")
     return slug or "sans-titre"
+
+
+# Bidirectional embeddings, overrides and isolates, and the invisible direction marks: a title
+# holding U+202E reads backwards from there on and can pass for another in a listing or a mail.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _invisible(char, keep=""):
+    return char not in keep and (unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS)
+
+
+def one_line(value):
+    """A one-line field as stored: control and bidi-override characters removed, runs of spaces
+    (line breaks included) made one space, no space at either end. Not a string: unchanged."""
+    if not isinstance(value, str):
+        return value
+    return " ".join("".join(c for c in value if c.isspace() or not _invisible(c)).split())
+
+
+def clean_text(value):
+    """A multi-line field as stored: the same characters removed, but line breaks and tabs kept,
+    and only the ends stripped. Not a string: unchanged."""
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if not _invisible(c, keep="\n\r\t")).strip()

@@ -10,8 +10,10 @@ import peppercorn
 from hypatia.query import Eq
 
 from ..catalog.queries import allowed_query, councils_query
+from ..security.passwords import password_problems
+from ..text import one_line
 from .render import CSRFSchema
-from .validators import normalize_mobile, password_problems
+from .validators import normalize_mobile
 
 NAME_MAX = 80
 ROLE_MAX = 120
@@ -42,8 +44,8 @@ def _strip(value):
 
 
 def _one_line(value):
-    """Names end up in mail headers and lists: one line, single spaces."""
-    return " ".join(value.split()) if isinstance(value, str) else value
+    """Names end up in mail headers and lists: one line, no control or bidi characters."""
+    return one_line(value)
 
 
 def _name_node(title, autocomplete, missing_msg):
@@ -110,15 +112,25 @@ def _choice_node(title):
         widget=deform.widget.CheckboxWidget())
 
 
-def _posted_owner(request):
-    """The email and names typed beside a new password, to keep them out of it."""
+def _posted_owner(request, lookup=None):
+    """The email, names and chosen council's commune typed beside a new password."""
     post = request.POST if request is not None else {}
-    return post.get("email", ""), [post.get("first_name", ""), post.get("last_name", "")]
+    commune = lookup.council.commune_name if lookup is not None and lookup.council else ""
+    return (post.get("email", ""), [post.get("first_name", ""), post.get("last_name", "")],
+            commune)
+
+
+def password_owner_of(request, user):
+    """(email, names, communes) of an account: what its new password must not be built on."""
+    catalog = request.root.catalog
+    communes = [c.commune_name for c in (catalog.by_id(i) for i in user.council_ids)
+                if c is not None]
+    return user.email, [user.first_name, user.last_name], " ".join(communes)
 
 
 @colander.deferred
 def deferred_new_password_validator(node, kw):
-    owner = kw.get("password_owner") or _posted_owner(kw.get("request"))
+    owner = kw.get("password_owner") or _posted_owner(kw.get("request"), _lookup(kw))
 
     def validate(node, value):
         if len(value) > PASSWORD_MAX:
@@ -256,17 +268,6 @@ def deferred_council_missing_msg(node, kw):
     return lookup.choice_error if lookup is not None and lookup.choice_error else COUNCIL_MISSING
 
 
-@colander.deferred
-def deferred_unused_email_validator(node, kw):
-    """A valid address that has no account yet (one person, one account)."""
-    def unused(node, value):
-        if kw["request"].root.users.find_by_email(value) is not None:
-            raise colander.Invalid(node, "Un compte existe déjà avec cette adresse : une personne, "
-                                         "un compte. Connectez-vous, ou utilisez « Mot de passe "
-                                         "oublié » si vous ne vous en souvenez plus.")
-    return colander.All(*_email_checks(), unused)
-
-
 def _must_accept(node, value):
     if value is not True:
         raise colander.Invalid(node, "Pour vous inscrire, cochez cette case après avoir lu les "
@@ -280,7 +281,9 @@ class RegistrationSchema(CSRFSchema):
 
     first_name = _name_node("Prénom", "given-name", "Indiquez votre prénom.")
     last_name = _name_node("Nom", "family-name", "Indiquez votre nom.")
-    email = _email_node(deferred_unused_email_validator)
+    # No "already used" check here: the form answers the same for a known address (the view
+    # mails its owner instead), so that it tells nobody who has an account.
+    email = _email_node()
     password = _new_password_node(redisplay=True)
     council_search = colander.SchemaNode(
         colander.String(), title="Votre conseil citoyen", preparer=_strip,
@@ -320,13 +323,13 @@ class EmailSchema(CSRFSchema):
 
 
 class NewPasswordSchema(CSRFSchema):
-    """The form behind the emailed reset link. Bind with `password_owner=(email, names)`."""
+    """The form behind the emailed reset link. Bind with `password_owner=password_owner_of(…)`."""
 
     password = _new_password_node("Nouveau mot de passe")
 
 
 class PasswordChangeSchema(CSRFSchema):
-    """In « Mon profil ». Bind with `password_owner=(email, names)`."""
+    """In « Mon profil ». Bind with `password_owner=password_owner_of(request, user)`."""
 
     current_password = _current_password_node(
         "Mot de passe actuel", "Indiquez votre mot de passe actuel.")

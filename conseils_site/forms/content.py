@@ -12,6 +12,7 @@ import deform
 from ..resources.content import PARIS
 from ..security.sanitize import clean_html, text_to_html
 from ..security.visibility import DEFAULT_LEVEL, LEVEL_LABELS, LEVEL_SENTENCES, LEVELS
+from ..text import clean_text, one_line
 from .render import CSRFSchema
 
 WIDGETS = "conseils_site:templates/content/widgets/"
@@ -176,17 +177,11 @@ class FilesWidget(deform.widget.Widget):
         return colander.null
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _one_line(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 def title_node(help_text=""):
     return colander.SchemaNode(
-        colander.String(), title="Titre", description=help_text, preparer=_one_line,
+        colander.String(), title="Titre", description=help_text, preparer=one_line,
         missing_msg="Indiquez un titre.",
         validator=colander.Length(min=3, max=TITLE_MAX, min_err="Le titre doit faire au moins 3 caractères.",
                                   max_err=f"Le titre est trop long : {TITLE_MAX} caractères au plus."))
@@ -194,7 +189,7 @@ def title_node(help_text=""):
 
 def text_node(title, help_text="", max_length=DESCRIPTION_MAX, rows=6, required=False, missing_msg=""):
     return colander.SchemaNode(
-        colander.String(), title=title, description=help_text, preparer=_strip,
+        colander.String(), title=title, description=help_text, preparer=clean_text,
         missing=colander.required if required else "", missing_msg=missing_msg or "Ce champ est à remplir.",
         widget=deform.widget.TextAreaWidget(rows=rows),
         validator=colander.Length(max=max_length, max_err=f"Ce texte est trop long : "
@@ -273,7 +268,7 @@ class EventSchema(CSRFSchema):
         description="Si l'événement finit le jour où il commence, l'heure suffit.",
         missing_msg="Indiquez l'heure de fin.", widget=DateTimeWidget())
     place = colander.SchemaNode(
-        colander.String(), title="Lieu", preparer=_one_line, missing="",
+        colander.String(), title="Lieu", preparer=one_line, missing="",
         description="L'adresse ou le nom du lieu, par exemple « Maison de quartier, 12 rue des Lilas ».",
         validator=colander.Length(max=PLACE_MAX, max_err=f"{PLACE_MAX} caractères au plus."))
     description = text_node("Description", "Le programme, à qui s'adresse l'événement, "

@@ -18,6 +18,7 @@ from ..images import clean_image
 from ..resources.files import MB, human_size
 from ..resources.territory import Council
 from ..security.sanitize import SIMPLE_TAGS, clean_html, text_to_html
+from ..text import one_line
 from ..uploads import UploadError, check_file, read_field
 from .render import CSRFSchema
 from .validators import FRENCH_COUNTRY_CODES, OVERSEAS_REGIONS
@@ -371,7 +372,7 @@ class FicheSchema(CSRFSchema):
                     "la page, et ses informations cachées (lieu de la prise de vue, appareil) "
                     "sont retirées.")
     image_alt = colander.SchemaNode(
-        colander.String(), title="Description de l'image", preparer=_strip,
+        colander.String(), title="Description de l'image", preparer=one_line,
         missing=deferred_alt_missing, missing_msg=ALT_MISSING,
         description="Ce que montre l'image, en une phrase (par exemple : « La place du marché un "
                     "samedi matin »). Obligatoire avec une image.",

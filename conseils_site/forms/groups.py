@@ -3,6 +3,7 @@ import colander
 import deform
 
 from ..resources.groups import SCALES
+from ..text import one_line
 from .render import CSRFSchema
 
 SCALE_CHOICES = [(k, v) for k, v in SCALES.items()]
@@ -10,7 +11,7 @@ SCALE_CHOICES = [(k, v) for k, v in SCALES.items()]
 
 class GroupSchema(CSRFSchema):
     title = colander.SchemaNode(
-        colander.String(), title="Nom du groupe", validator=colander.Length(min=3, max=120,
+        colander.String(), title="Nom du groupe", preparer=one_line, validator=colander.Length(min=3, max=120,
         min_err="Le nom doit faire au moins 3 caractères.", max_err="120 caractères au plus."))
     scale = colander.SchemaNode(
         colander.String(), title="Échelle", validator=colander.OneOf([k for k, _ in SCALE_CHOICES]),
@@ -33,7 +34,7 @@ class GroupSchema(CSRFSchema):
 
 class GroupRequestSchema(CSRFSchema):
     title = colander.SchemaNode(
-        colander.String(), title="Nom souhaité pour le groupe",
+        colander.String(), title="Nom souhaité pour le groupe", preparer=one_line,
         validator=colander.Length(min=3, max=120, min_err="Le nom doit faire au moins 3 caractères.",
                                   max_err="120 caractères au plus."))
     scale = colander.SchemaNode(

@@ -12,6 +12,7 @@ import deform
 from ..images import clean_image
 from ..resources.files import DOCUMENT_KINDS, MB, TYPES, human_size
 from ..security.sanitize import RICH_TAGS, clean_html, text_to_html
+from ..text import one_line
 from ..uploads import UploadError, check_file, read_field, too_many_files
 from .render import CSRFSchema
 
@@ -185,7 +186,7 @@ class UploadWidget(deform.widget.Widget):
 
 def _title_node(title="Titre"):
     return colander.SchemaNode(
-        colander.String(), title=title, preparer=lambda v: " ".join(v.split()) if isinstance(v, str) else v,
+        colander.String(), title=title, preparer=one_line,
         missing_msg="Donnez un titre.",
         validator=colander.Length(min=3, max=200, min_err="Le titre doit faire au moins 3 caractères.",
                                   max_err="200 caractères au plus."))
@@ -214,7 +215,7 @@ def news_schema(has_image=False):
                                 transform=clean_image,
                                 existing=[("image", "l'image actuelle")] if has_image else []))
         image_alt = colander.SchemaNode(
-            colander.String(), title="Description de l'image", missing="",
+            colander.String(), title="Description de l'image", missing="", preparer=one_line,
             description="Pour les personnes qui ne voient pas l'image : ce qu'elle montre, "
                         "en une phrase.",
             validator=colander.Length(max=250, max_err="250 caractères au plus."))

@@ -5,6 +5,7 @@ import colander
 import deform
 
 from ..geography import get_geography
+from ..text import one_line
 from .render import CSRFSchema
 
 WIDGETS = "conseils_site:templates/newsletter/widgets/"
@@ -101,7 +102,7 @@ def _checkboxes(title, values, description=None):
 
 class ComposeSchema(CSRFSchema):
     title = colander.SchemaNode(
-        colander.String(), title="Titre de la lettre (l'objet du courriel)",
+        colander.String(), title="Titre de la lettre (l'objet du courriel)", preparer=one_line,
         missing_msg="Donnez un titre à la lettre.",
         validator=colander.Length(min=1, max=TITLE_MAX,
                                   max_err=f"{TITLE_MAX} caractères au plus."))
