@@ -57,10 +57,7 @@ def admin_groups(context, request):
         label = territory_label(data["scale"], data["territory_code"].strip())
         if label is None:
             raise FormError("territory_code", "Ce code ne correspond à aucun territoire de cette échelle.")
-        councils, unknown = [], []
-        for code in data["council_codes"].split():
-            council = root.territoires.council_by_code(code.strip())
-            (councils.append(council) if council is not None else unknown.append(code))
+        councils, unknown = councils_by_codes(root, data["council_codes"])
         if unknown:
             raise FormError("council_codes", "Codes inconnus : " + ", ".join(unknown))
         if data["add_territory"]:
@@ -73,8 +70,10 @@ def admin_groups(context, request):
             data["title"], data["scale"], data["territory_code"].strip(), label, data["description"]))
         for council in councils:
             join_group(group, council)
+        members = group_councils(request, group)
         root.audit.record(actor=_actor(request), action="création de groupe",
-                          target=request.resource_path(group), detail=f"{len(group.council_ids)} conseil(s)")
+                          target=request.resource_path(group),
+                          detail=f"« {group.title} », {len(members)} conseil(s) : {council_names(members)}")
         request.session.flash(f"Le groupe « {group.title} » est créé avec {len(group.council_ids)} conseil(s).")
         return HTTPSeeOther(request.resource_path(group))
 
@@ -104,31 +103,67 @@ def request_done(context, request):
 @view_config(context=WorkingGroup, name="modifier", permission="edit",
              renderer="conseils_site:templates/groups/edit.pt")
 def edit_group(context, request):
+    """Councils leave and join in one go, or not at all: every code is checked before anything
+    changes, and a refusal dooms the transaction so nothing of the request is committed."""
     root = request.root
-    error, typed = None, ""
+    error, typed, ticked = None, "", set()
     if request.method == "POST":
-        for council_id in request.POST.getall("remove"):
-            council = root.catalog.by_id(council_id)
-            if council is not None:
-                leave_group(context, council)
+        ticked = set(request.POST.getall("remove"))
         typed = request.POST.get("add", "")
-        unknown = []
-        for code in typed.split():
-            council = root.territoires.council_by_code(code)
-            if council is None:
-                unknown.append(code)
-            else:
-                join_group(context, council)
+        adding, unknown = councils_by_codes(root, typed)
         if unknown:
-            error = "Codes inconnus : " + ", ".join(unknown)
+            error = "Codes inconnus : " + ", ".join(unknown) + ". Rien n'a été modifié : " \
+                    "corrigez ou retirez ces codes, puis enregistrez à nouveau."
             request.response.status = 400
+            request.tm.doom()
         else:
-            root.audit.record(actor=_actor(request), action="modification de groupe",
-                              target=request.resource_path(context), detail=f"{len(context.council_ids)} conseil(s)")
-            request.session.flash("Le groupe est mis à jour.")
+            adding_ids = {c.id for c in adding}
+            leaving = [c for c in (root.catalog.by_id(i) for i in sorted(ticked))
+                       if c is not None and c.id in context.council_ids and c.id not in adding_ids]
+            joining = [c for c in adding if c.id not in context.council_ids]
+            for council in leaving:
+                leave_group(context, council)
+            for council in joining:
+                join_group(context, council)
+            if joining or leaving:
+                root.audit.record(actor=_actor(request), action="modification de groupe",
+                                  target=request.resource_path(context),
+                                  detail=membership_change(context, joining, leaving))
+                request.session.flash("Le groupe est mis à jour.")
+            else:
+                request.session.flash("Rien n'a changé : ces conseils étaient déjà membres.")
             return HTTPSeeOther(request.resource_path(context))
     return {"title": f"Modifier — {context.title}", "group": context,
-            "councils": group_councils(request, context), "error": error, "typed": typed}
+            "councils": group_councils(request, context), "error": error, "typed": typed,
+            "ticked": ticked}
+
+
+def councils_by_codes(root, text):
+    """The councils named by the codes typed (one per line or separated by spaces), each once,
+    and the codes that name none."""
+    councils, unknown, seen = [], [], set()
+    for code in text.split():
+        council = root.territoires.council_by_code(code)
+        if council is None:
+            unknown.append(code)
+        elif council.id not in seen:
+            seen.add(council.id)
+            councils.append(council)
+    return councils, unknown
+
+
+def council_names(councils):
+    """How the journal names councils: by name and code, which stay readable if one is removed."""
+    return ", ".join(f"{c.title} ({c.code})" for c in councils) or "aucun"
+
+
+def membership_change(group, joining, leaving):
+    parts = [f"« {group.title} »"]
+    if joining:
+        parts.append(f"entré(s) : {council_names(joining)}")
+    if leaving:
+        parts.append(f"sorti(s) : {council_names(leaving)}")
+    return " ; ".join(parts)
 
 
 @view_config(context=WorkingGroups, name="demande", permission="request_group",
