@@ -25,6 +25,7 @@ from conseils_site.resources.events import ObjectAdded
 from conseils_site.resources.users import User
 from conseils_site.scripts import open_registry_root
 from conseils_site.security.passwords import hash_password
+from conseils_site.security.roles import grant_role
 from tests.conftest import make_app
 from tests.fake_sms_provider import FakeSmsProvider
 from tests.functional.test_content import set_moment, submit
@@ -296,6 +297,10 @@ def test_editors_are_not_alerted_of_their_own_changes(world):
     world.run_alerts()
     assert set(world.take_mails()) == {email_of("autre_a"), email_of("troisieme_a")}
     world.clock.advance(minutes=30)
+    with open_registry_root(world.wsgi.registry) as (root, tm):  # a référent edits others' items
+        grant_role(root.territoires.council_by_code("A"), root.users[world.ids["autre_a"]],
+                   "referent", "test", root.audit)
+        tm.commit()
     edit(world, "autre_a", path, title="Charte du conseil")
     after_window(world)
     world.run_alerts()
