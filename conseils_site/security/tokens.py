@@ -59,6 +59,13 @@ def issue_token(settings, user, purpose):
     return _serializer(settings, purpose).dumps([user.id, nonce])
 
 
+def issue_bearer_token(settings, user_id, purpose):
+    """(token, nonce) for `purpose` whose nonce only its bearer keeps (a device cookie): nothing
+    is stored, so it is read with `read_token` and is not single-use."""
+    nonce = secrets.token_urlsafe(16)
+    return _serializer(settings, purpose).dumps([user_id, nonce]), nonce
+
+
 def read_token(settings, token, purpose, max_age):
     """(user id, nonce) from a token of this purpose signed less than max_age seconds ago."""
     try:

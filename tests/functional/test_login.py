@@ -1,12 +1,14 @@
 """« Connexion », « Déconnexion », « Mot de passe oublié »: states, throttling, safe returns."""
+import datetime
 import html
 
 import pytest
 import webtest
 from argon2 import PasswordHasher
 
+from conseils_site.notify import clock
 from conseils_site.scripts import open_registry_root
-from conseils_site.security import tokens
+from conseils_site.security import throttle, tokens
 from conseils_site.security.passwords import check_password, needs_rehash
 from tests.conftest import make_app
 from tests.functional.test_registration import link_in, mails_to, queued
@@ -107,19 +109,21 @@ def test_sixth_try_on_one_account_waits_and_says_how_long(site):
     page = sign_in(app, email_of("membre_a"), address="198.51.100.99")  # even the right one
     assert page.status_int == 400
     assert "Trop de tentatives de connexion" in page.text
-    assert "attendez 15 minutes" in page.text
+    assert "attendez 1 minute" in page.text  # then longer at each failure (test_login_throttle)
     assert signed_in_as(app) is None
     # another account is not blocked by this one's failures
     assert sign_in(app, email_of("membre_b"), address="198.51.100.98").status_int == 303
 
 
-def test_sixth_try_from_one_address_waits(site):
+def test_an_address_past_its_high_ceiling_waits(site, monkeypatch):
+    """The ceiling is 100 failures (tests/unit/test_throttle_rules.py); 10 here, for speed."""
+    monkeypatch.setitem(throttle.RULES, "address", throttle.RULES["address"]._replace(free=10))
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
-    for n in range(5):
+    for n in range(10):
         sign_in(app, f"essai{n}@exemple.fr", "n'importe quoi", address="203.0.113.7")
     page = sign_in(app, email_of("membre_b"), address="203.0.113.7")
-    assert "attendez 15 minutes" in page.text
+    assert "Trop de tentatives de connexion" in page.text and "attendez 1 minute" in page.text
     assert sign_in(app, email_of("membre_b"), address="203.0.113.8").status_int == 303
 
 
@@ -251,8 +255,9 @@ def test_reset_link_expires_after_one_hour(site, monkeypatch):
     assert "/mot-de-passe-oublie" in page.text
 
 
-def test_forged_or_superseded_reset_links_are_refused(site):
+def test_forged_or_superseded_reset_links_are_refused(site, monkeypatch):
     wsgi, _, mail_dir = site
+    start = clock.now()
     app = webtest.TestApp(wsgi)
     ask_reset(app, email_of("membre_a"))
     first = reset_link(mail_dir, email_of("membre_a"))
@@ -263,6 +268,8 @@ def test_forged_or_superseded_reset_links_are_refused(site):
         tm.commit()
     page = app.get("/mot-de-passe-oublie/nouveau", params={"jeton": other_purpose}, status=400)
     assert "n'est pas valide" in page.text
+    later = start + datetime.timedelta(minutes=6)  # one reset mail per 5 minutes
+    monkeypatch.setattr(clock, "now", lambda: later)
     ask_reset(app, email_of("membre_a"))  # a newer link replaces the first
     assert "Ce lien a déjà servi" in app.get(first, status=400).text
     form = app.get(reset_link(mail_dir, email_of("membre_a"))).forms["nouveau"]
