@@ -1,7 +1,9 @@
 """Import of the council directory from CSV: idempotent, line by line, never destructive.
 
 Re-importing updates councils by `code`; a council missing from the file is kept with its content.
-Each bad line is rejected with its number and a reason in French, and the good lines still go in.
+Each bad line is rejected with its number and a reason in French, and the good lines still go in:
+a code or a name a spreadsheet would run as a formula, and a field longer than FIELD_MAX
+characters, are bad lines like the others.
 """
 import csv
 import io
@@ -9,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources as package_files
 
+from .csvsafe import FORMULA_STARTS
 from .geography import get_geography, in_france
 from .resources.events import ObjectModified, notify
 from .resources.territory import Council
@@ -18,6 +21,7 @@ OPTIONAL_COLUMNS = ("email", "site")
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _URL = re.compile(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", re.IGNORECASE)
 _BAD_ENCODING = "\x00BAD-ENCODING\x00"
+FIELD_MAX = 4096  # characters in one field; the longest real one (a site's address) is far below
 
 
 class ImportFileError(Exception):
@@ -73,16 +77,34 @@ def parse(data):
     if not lines or _BAD_ENCODING in lines[0]:
         raise ImportFileError("la première ligne (les noms de colonnes) est absente ou illisible")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    limit = csv.field_size_limit(FIELD_MAX)  # the csv module's limit is global: put it back after
+    try:
+        yield from _rows(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _rows(reader):
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise ImportFileError(f"la première ligne (les noms de colonnes) est illisible : {exc}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportFileError("colonnes manquantes : " + ", ".join(missing))
     geography = get_geography()
     seen = {}
     line_no = reader.line_num
-    for values in reader:
+    while True:
         line = line_no + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the reader goes on at the next line
+            line_no = reader.line_num
+            yield Rejected(line, _unreadable(exc))
+            continue
         line_no = reader.line_num
         if not any(v.strip() for v in values):
             continue
@@ -99,6 +121,12 @@ def parse(data):
         yield result
 
 
+def _unreadable(exc):
+    if "field larger than field limit" in str(exc):
+        return (f"champ trop long : {FIELD_MAX:,} caractères au plus par champ".replace(",", " "))
+    return f"ligne illisible ({exc})"
+
+
 def _check(line, record, geography, seen):
     code, name = record["code"], record["nom"]
     if not code:
@@ -107,6 +135,10 @@ def _check(line, record, geography, seen):
         return Rejected(line, f"code {code} déjà présent ligne {seen[code]}")
     if not name:
         return Rejected(line, "nom manquant")
+    for label, value in (("code", code), ("nom", name)):
+        if value.startswith(FORMULA_STARTS):
+            return Rejected(line, f"{label} commençant par « {value[0]} » : un tableur le lirait "
+                                  f"comme une formule ; retirez ce caractère")
     commune = geography.communes.get(record["commune"])
     if commune is None:
         return Rejected(line, f"commune inconnue : « {record['commune']} » (code INSEE attendu)")
