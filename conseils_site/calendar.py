@@ -6,10 +6,11 @@ import datetime
 import hmac
 import secrets
 from collections import namedtuple
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from pyramid.authorization import Everyone
 
+from .addresses import public_host, resource_url
 from .dates import format_date, format_time
 from .resources.content import PARIS
 from .security.sanitize import html_to_text
@@ -84,15 +85,9 @@ def utc_stamp(value):
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def host_of(request):
-    settings = request.registry.settings
-    url = settings.get("conseils.public_url") or request.application_url
-    return urlsplit(url).hostname or "localhost"
-
-
 def event_uid(request, event):
     """Stable for the event's whole life: its id never changes, even when its council moves."""
-    return f"{event.id}@{host_of(request)}"
+    return f"{event.id}@{public_host(request.registry.settings)}"
 
 
 def sequence(event):
@@ -116,7 +111,7 @@ def event_details(request, event):
     lines = [text] if text else []
     if council is not None and getattr(council, "title", None):
         lines.append(f"{council.title} ({council.commune_name})")
-    lines.append(request.resource_url(event))
+    lines.append(resource_url(request, event))
     return "\n\n".join(lines)
 
 
@@ -142,7 +137,7 @@ def vevent(request, event):
     if event.place:
         lines.append(f"LOCATION:{escape_text(event.place)}")
     lines += [
-        f"URL:{request.resource_url(event)}",
+        f"URL:{resource_url(request, event)}",
         "STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED",
         "CLASS:PUBLIC" if event.visibility == "public" else "CLASS:PRIVATE",
         "END:VEVENT",
@@ -197,7 +192,7 @@ def event_links(request, event):
     """The three ways of adding an event to one's calendar, URL-encoded."""
     end = event_end(event) or event.start + datetime.timedelta(hours=1)
     details = event_details(request, event)
-    url = request.resource_url(event)
+    url = resource_url(request, event)
     if len(details) > MAX_DETAILS:
         details = _short(details[:-len(url)].strip()) + "\n\n" + url
     place = event.place or ""
@@ -213,7 +208,7 @@ def event_links(request, event):
         ("enddt", end.astimezone(UTC).strftime(iso)),
         ("body", details), ("location", place),
     ])
-    return CalendarLinks(request.resource_url(event, "@@agenda.ics"), google, outlook)
+    return CalendarLinks(resource_url(request, event, "@@agenda.ics"), google, outlook)
 
 
 # Personal calendar addresses ----------------------------------------------------------------
@@ -241,4 +236,4 @@ def user_for_calendar_token(users, token):
 
 def personal_calendar_url(request, user):
     token = getattr(user, "calendar_token", None)
-    return request.resource_url(request.root, "agenda", f"{token}.ics") if token else None
+    return resource_url(request, request.root, "agenda", f"{token}.ics") if token else None

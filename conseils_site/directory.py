@@ -1,7 +1,8 @@
 """The public directory as one snapshot: the map, the open-data files and the counts share it.
 
-Built once per change of the directory (the root's `directory_version`) and per site address,
-then served from memory; every process rebuilds its own from the same database.
+Built once per change of the directory (the root's `directory_version`), its addresses written
+from the public address (never the request's Host: one copy per process, whatever Host is
+asked), then served from memory; every process rebuilds its own from the same database.
 """
 import csv
 import gzip
@@ -9,6 +10,7 @@ import hashlib
 import io
 import json
 import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -16,10 +18,11 @@ from hypatia.query import Any
 from pyramid.authorization import Everyone
 from pyramid.traversal import resource_path
 
+from .addresses import public_url
 from .catalog.queries import councils_query
 
 _lock = threading.Lock()
-_cache = {}
+_cache = weakref.WeakKeyDictionary()  # ZODB DB → its Snapshot: one per open database
 CSV_COLUMNS = ("code", "nom", "commune", "departement", "url", "latitude", "longitude")
 
 
@@ -29,14 +32,15 @@ class Snapshot:
     entries: list
     per_departement: Counter
     per_region: Counter
+    base_url: str = ""  # the public address the files' links start with
     _files: dict = field(default_factory=dict)
 
     def etag(self, fmt):
         key = f"{self.version}:{fmt}:{len(self.entries)}".encode()
         return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:20]  # an ETag, not a secret
 
-    def geojson(self, base_url):
-        key = ("geojson", base_url)
+    def geojson(self):
+        key, base_url = "geojson", self.base_url
         if key not in self._files:
             features = [{
                 "type": "Feature",
@@ -51,8 +55,8 @@ class Snapshot:
             self._files[key] = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         return self._files[key]
 
-    def csv(self, base_url):
-        key = ("csv", base_url)
+    def csv(self):
+        key, base_url = "csv", self.base_url
         if key not in self._files:
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\r\n")
@@ -63,18 +67,18 @@ class Snapshot:
             self._files[key] = out.getvalue().encode("utf-8")
         return self._files[key]
 
-    def compressed(self, fmt, base_url, body_of):
+    def compressed(self, fmt, body_of):
         """The same bytes gzipped once, for clients that accept it (a 480 kB GeoJSON is ~60 kB)."""
-        key = (fmt + ".gz", base_url)
+        key = fmt + ".gz"
         if key not in self._files:
-            self._files[key] = gzip.compress(body_of(self, base_url), compresslevel=6, mtime=0)
+            self._files[key] = gzip.compress(body_of(self), compresslevel=6, mtime=0)
         return self._files[key]
 
     def in_departement(self, code):
         return [e for e in self.entries if e["departement"] == code]
 
 
-def _build(root, version):
+def _build(root, version, base_url):
     catalog = root.catalog
     query = councils_query(catalog) & Any(catalog.indexes["allowed"], [Everyone])
     results = query.execute(resolver=catalog.get).sort(catalog.indexes["sort_commune"])
@@ -91,18 +95,20 @@ def _build(root, version):
         entries=entries,
         per_departement=Counter(e["departement"] for e in entries),
         per_region=Counter(e["region"] for e in entries),
+        base_url=base_url,
     )
 
 
 def get_snapshot(request):
     root = request.root
     version = root.directory_version()
-    key = (root._p_jar.db().database_name if root._p_jar else "", id(root._p_jar.db()) if root._p_jar else 0)
+    key = root._p_jar.db()
+    base_url = public_url(request.registry.settings)
     snapshot = _cache.get(key)
-    if snapshot is None or snapshot.version != version:
+    if snapshot is None or snapshot.version != version or snapshot.base_url != base_url:
         with _lock:
             snapshot = _cache.get(key)
-            if snapshot is None or snapshot.version != version:
-                snapshot = _build(root, version)
+            if snapshot is None or snapshot.version != version or snapshot.base_url != base_url:
+                snapshot = _build(root, version, base_url)
                 _cache[key] = snapshot
     return snapshot

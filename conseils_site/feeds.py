@@ -1,7 +1,8 @@
 """Atom feeds (RFC 4287): what feed readers poll, built the same for everyone who asks.
 
 A feed reader has no session, so feeds show what an anonymous visitor may see; the query still
-goes through `allowed_query`, with anonymous principals."""
+goes through `allowed_query`, with anonymous principals. Every address in a feed is the public
+one (`addresses`), whatever Host asked for it."""
 import datetime
 import hashlib
 import re
@@ -9,7 +10,8 @@ import re
 # ElementTree writes the feeds; no received XML is ever parsed.
 import xml.etree.ElementTree as ET  # nosec B405
 
-from .calendar import ANONYMOUS, format_day, format_when, host_of
+from .addresses import path_url, public_host, public_url, resource_url
+from .calendar import ANONYMOUS, format_day, format_when
 from .catalog.queries import allowed_query
 from .resources.content import KIND_LABELS
 from .security.sanitize import html_to_text
@@ -32,7 +34,7 @@ def latest(catalog, query, size=FEED_SIZE):
 
 def tag_uri(request, specific):
     """A stable, unique id: the site's host and an id that never changes (not the URL)."""
-    return f"tag:{host_of(request)},{TAG_DATE}:{specific}"
+    return f"tag:{public_host(request.registry.settings)},{TAG_DATE}:{specific}"
 
 
 def rfc3339(value):
@@ -108,7 +110,7 @@ class Feed:
         if isinstance(published, datetime.datetime):
             _text(entry, "published", rfc3339(published))
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html",
-                                      "href": request.resource_url(obj)})
+                                      "href": resource_url(request, obj)})
         label = KIND_LABELS.get(obj.kind, obj.kind)
         ET.SubElement(entry, "category", {"term": obj.kind, "label": label})
         for tag in getattr(obj, "tags", ()):
@@ -117,7 +119,7 @@ class Feed:
         if council is not None and getattr(council, "kind", None) == "council":
             author = ET.SubElement(entry, "author")
             _text(author, "name", council.title)
-            _text(author, "uri", request.resource_url(council))
+            _text(author, "uri", resource_url(request, council))
         summary = summary_of(obj)
         if summary:
             _text(entry, "summary", summary, type="text")
@@ -132,12 +134,12 @@ class Feed:
         _text(feed, "id", self.feed_id)
         _text(feed, "updated", rfc3339(self.updated))
         ET.SubElement(feed, "link", {"rel": "self", "type": CONTENT_TYPE,
-                                     "href": request.path_url})
+                                     "href": path_url(request)})
         ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html",
                                      "href": self.page_url})
         author = ET.SubElement(feed, "author")
         _text(author, "name", site_name)
-        _text(author, "uri", request.application_url + "/")
+        _text(author, "uri", public_url(request.registry.settings) + "/")
         _text(feed, "generator", site_name)
         for obj in self.items:
             self.entry(feed, obj)

@@ -16,6 +16,8 @@ BASE_SETTINGS = {
     "conseils.admin_password": "mot-de-passe-animateur",
     "conseils.tiles_url": "http://127.0.0.1:9/{z}/{x}/{y}.png",
     "conseils.tiles_attribution": "Fond de test",
+    # WebTest's host: the links the site writes lead back to the app under test.
+    "conseils.public_url": "http://localhost",
     # A queue no test reads unless it sets its own: nothing ever lands in the checkout's var/.
     "mail.queue_path": tempfile.mkdtemp(prefix="conseils-mail-"),
     "conseils.upload_path": tempfile.mkdtemp(prefix="conseils-uploads-"),

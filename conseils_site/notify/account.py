@@ -2,11 +2,14 @@
 the password reset. Plain French, a text part and a simple HTML part, absolute links.
 
 Every message is queued through `request.mailer` (or a `Mailer`), so it leaves only if the
-transaction commits. Names typed by people are escaped in the HTML part.
+transaction commits. Names typed by people are escaped in the HTML part. Links start with the
+public address (`addresses`), never with the request's Host.
 """
 from html import escape
 
 from pyramid.traversal import find_root, resource_path
+
+from ..addresses import public_url, resource_url
 
 CONFIRM_HOURS = 48
 RESET_MINUTES = 60
@@ -58,7 +61,7 @@ def _council_names(user):
 
 def send_confirmation(request, user, token):
     """After « Inscription », or when asked again: the single-use link, valid 48 hours."""
-    url = request.resource_url(request.root, "inscription", "confirmer", query={"jeton": token})
+    url = resource_url(request, request.root, "inscription", "confirmer", query={"jeton": token})
     text, html = compose(
         f"Bonjour {user.first_name},",
         ["Vous venez de vous inscrire sur la plate-forme des conseils citoyens. Pour terminer, "
@@ -75,8 +78,8 @@ def send_confirmation(request, user, token):
 
 def send_password_reset(request, user, token):
     """« Mot de passe oublié »: the single-use link, valid one hour."""
-    url = request.resource_url(request.root, "mot-de-passe-oublie", "nouveau",
-                               query={"jeton": token})
+    url = resource_url(request, request.root, "mot-de-passe-oublie", "nouveau",
+                       query={"jeton": token})
     text, html = compose(
         f"Bonjour {user.first_name},",
         ["Quelqu'un (sans doute vous) a demandé à changer le mot de passe de votre compte sur "
@@ -99,7 +102,7 @@ def send_decision(request, user, accepted, message=""):
                       "avec votre adresse électronique et votre mot de passe."]
         if message:
             paragraphs.append(f"Message de la personne qui a validé votre inscription : {message}")
-        action = ("Me connecter", request.resource_url(request.root, "connexion"))
+        action = ("Me connecter", resource_url(request, request.root, "connexion"))
         after = ["Une fois connecté·e, « Gérer mon conseil » vous mène à l'espace de votre "
                  "conseil."]
         subject = "Votre inscription est validée"
@@ -123,9 +126,10 @@ def send_validation_request(request_or_mailer, validators, applicant, base_url=N
     With a bare mailer (scripts), `base_url` is the site's public address."""
     mailer = getattr(request_or_mailer, "mailer", request_or_mailer)
     if base_url is None:
-        base_url = getattr(request_or_mailer, "application_url", None)
-        if base_url is None:
+        registry = getattr(request_or_mailer, "registry", None)
+        if registry is None:
             raise ValueError("base_url is needed when sending without a request")
+        base_url = public_url(registry.settings)
     base_url = base_url.rstrip("/")
     councils = _councils(applicant)
     names = ", ".join(c.title for c in councils) or "aucun conseil indiqué"

@@ -1,38 +1,22 @@
 """The links our messages carry: absolute addresses, short links for SMS, and signed tokens for
 one-click unsubscribing and for confirming a newsletter subscription.
 
+Every address starts with the site's public address (`addresses.public_url`, named `base_url`
+here), never with the request's Host: a mail must not lead where the request came from.
+
 Unsubscribe tokens are signed with the session secret (itsdangerous, salted per use) and do not
 expire: people open old mails, and the worst a leaked one does is stop a newsletter. They name
 what to stop ('lettre' + an address, 'alertes' or 'rappels' + an account id)."""
 import secrets
 
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
-from pyramid.traversal import resource_path
 
+from ..addresses import absolute, public_url
 from ..security.tokens import TOKEN_EXPIRED, TOKEN_INVALID, TokenError
 
 UNSUBSCRIBE_SCOPES = ("lettre", "alertes", "rappels")
 SUBSCRIPTION_MAX_AGE = 48 * 3600
-DEFAULT_URL = "http://localhost:6543"
-
-
-def base_url(settings, request=None):
-    """The site's public address: `conseils.public_url`, else the request's, else localhost."""
-    url = settings.get("conseils.public_url")
-    if not url and request is not None:
-        url = request.application_url
-    return (url or DEFAULT_URL).rstrip("/")
-
-
-def absolute(base, obj_or_path, *elements):
-    """The address of an object as `request.resource_url` writes it (ending in "/"), or of a
-    path kept as it is."""
-    if isinstance(obj_or_path, str):
-        path = obj_or_path
-    else:
-        path = resource_path(obj_or_path).rstrip("/") + "/"
-    path = "/".join([path.rstrip("/")] + [e.strip("/") for e in elements]) if elements else path
-    return base + (path if path.startswith("/") else "/" + path)
+base_url = public_url  # the name the notification modules use
 
 
 def short_link(base, item):

@@ -63,10 +63,10 @@ def _open_data(request, fmt, content_type, body_of):
         return response
     response.vary = ("Accept-Encoding",)
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.body = snapshot.compressed(fmt, request.application_url, body_of)
+        response.body = snapshot.compressed(fmt, body_of)
         response.content_encoding = "gzip"
     else:
-        response.body = body_of(snapshot, request.application_url)
+        response.body = body_of(snapshot)
     response.conditional_response = True
     return response
 
@@ -74,11 +74,11 @@ def _open_data(request, fmt, content_type, body_of):
 @view_config(context=SiteRoot, name="conseils.geojson", decorator=anonymous_page_cache)
 def geojson_view(request):
     return _open_data(request, "geojson", "application/geo+json",
-                      lambda s, base: s.geojson(base))
+                      lambda s: s.geojson())
 
 
 @view_config(context=SiteRoot, name="conseils.csv", decorator=anonymous_page_cache)
 def csv_view(request):
-    response = _open_data(request, "csv", "text/csv", lambda s, base: s.csv(base))
+    response = _open_data(request, "csv", "text/csv", lambda s: s.csv())
     response.content_disposition = 'attachment; filename="conseils-citoyens.csv"'
     return response

@@ -6,6 +6,7 @@ from hypatia.query import Eq
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..addresses import resource_url
 from ..catalog.queries import items_query
 from ..feeds import CONTENT_TYPE, Feed, latest, tag_uri
 from ..resources import Council, NewsFolder, ResourcesFolder
@@ -46,7 +47,7 @@ def news_feed(context, request):
     items = latest(catalog, Eq(catalog.indexes["kind"], "news"))
     return feed_response(request, Feed(
         request, tag_uri(request, "flux/actualites"), f"Actualités — {_site_name(request)}",
-        request.resource_url(context), items,
+        resource_url(request, context), items,
         subtitle="Les actualités des conseils citoyens, publiées par les animateurs de la "
                  "plate-forme."))
 
@@ -58,7 +59,7 @@ def resources_feed(context, request):
     items = latest(catalog, Eq(catalog.indexes["kind"], "resource"))
     return feed_response(request, Feed(
         request, tag_uri(request, "flux/ressources"), f"Ressources — {_site_name(request)}",
-        request.resource_url(context), items,
+        resource_url(request, context), items,
         subtitle="La boîte à outils des conseils citoyens : guides, fiches pratiques et "
                  "documents utiles."))
 
@@ -70,6 +71,6 @@ def council_feed(context, request):
     items = latest(catalog, items_query(catalog, council_id=context.id))
     return feed_response(request, Feed(
         request, tag_uri(request, f"flux/conseil/{context.id}"),
-        f"{context.title} — publications publiques", request.resource_url(context), items,
+        f"{context.title} — publications publiques", resource_url(request, context), items,
         subtitle=f"Documents, comptes rendus d'action et événements publics du conseil citoyen "
                  f"de {context.commune_name} ({context.departement_code})."))

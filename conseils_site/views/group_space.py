@@ -109,7 +109,7 @@ def group_geojson(context, request):
     """The group's councils as the open-data GeoJSON has them (public facts only)."""
     snapshot = get_snapshot(request)
     codes = {c.code for c in group_councils(request, context)}
-    base = request.application_url
+    base = snapshot.base_url  # the public address, never the request's Host
     features = [{
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [e["longitude"], e["latitude"]]},

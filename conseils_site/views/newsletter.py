@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
+from ..addresses import resource_url
 from ..forms.newsletter import ComposeSchema, SubscribeSchema, parse_departements, parse_press, press_text
 from ..forms.render import make_form, process_form
 from ..geography import get_geography
@@ -159,7 +160,7 @@ def preview(context, request):
         if letter.state == DRAFT else None
     return {"title": f"Aperçu : {letter.title}", "letter": letter, "counts": counts,
             "zone": zone_label(letter),
-            "view": letter_view(letter, base_url(request.registry.settings, request)),
+            "view": letter_view(request.root, letter, base_url(request.registry.settings)),
             "preview_url": _preview_url(request, letter)}
 
 
@@ -167,8 +168,8 @@ def preview(context, request):
              path_info=rf"^/admin/lettre/{LETTER}/essai/?$")
 def test_send(context, request):
     letter = _letter(request)
-    send_test(request.registry.settings, request.tm, letter, request.user,
-              base_url(request.registry.settings, request))
+    send_test(request.root, request.registry.settings, request.tm, letter, request.user,
+              base_url(request.registry.settings))
     request.session.flash(f"Un essai de la lettre part vers {request.user.email} (objet "
                           f"« [Essai] {letter.title} »). Il arrive en général en quelques "
                           "minutes.")
@@ -228,7 +229,7 @@ def archive(context, request):
              decorator=anonymous_page_cache)
 def letter_page(context, request):
     return {"title": context.title, "letter": context,
-            "view": letter_view(context, request.application_url)}
+            "view": letter_view(request.root, context, base_url(request.registry.settings))}
 
 
 @view_config(context=Newsletters, name="abonnement", renderer=FORM_PAGE)
@@ -247,7 +248,7 @@ def subscribe(context, request):
         status, pending = request_subscription(request.root, data["email"], data["departement"])
         if status == "sent":
             token = subscription_token(settings, pending.email, pending.nonce)
-            url = request.resource_url(context, "confirmer", query={"jeton": token})
+            url = resource_url(request, context, "confirmer", query={"jeton": token})
             subject, body = subscription_mail("confirm", url)
         elif status == "already":
             subject, body = subscription_mail("already")

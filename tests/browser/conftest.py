@@ -50,6 +50,7 @@ def live_server():
     app = make_app(**{"conseils.load_demo": "true"})
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     port = server.effective_port
+    app.registry.settings["conseils.public_url"] = f"http://127.0.0.1:{port}"  # the map's links
     thread = threading.Thread(target=server.run, name="waitress-browser-tests", daemon=True)
     thread.start()
     try:

@@ -74,6 +74,8 @@ def account_site(tmp_path_factory):
     app = make_app(**{"mail.queue_path": str(queue), **mail.settings})
     ids = build_site(app)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    # The mailed links lead to the public address: here, the server under test.
+    app.registry.settings["conseils.public_url"] = f"http://127.0.0.1:{server.effective_port}"
     thread = threading.Thread(target=server.run, name="waitress-account-journey", daemon=True)
     thread.start()
     try:
