@@ -1,6 +1,14 @@
 """Security headers on every response, in one tween."""
 from urllib.parse import urlsplit
 
+from pyramid.settings import asbool
+
+# Two years, and the subdomains too: once a browser has met the site over HTTPS it never asks
+# for it over plain HTTP again, where a network in the middle could strip the TLS. Only when the
+# cookies are HTTPS-only (production): a development server on http://localhost must not pin
+# the browser to HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+
 
 def _tile_origins(settings):
     url = settings.get("conseils.tiles_url", "")
@@ -38,6 +46,8 @@ def security_headers_tween_factory(handler, registry):
         "X-Frame-Options": "DENY",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
+    if asbool(registry.settings.get("conseils.secure_cookies", False)):
+        fixed["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 
     def tween(request):
         response = handler(request)
