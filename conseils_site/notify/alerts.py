@@ -148,6 +148,11 @@ def may_view(item, user, catalog):
     return bool(ACLHelper().permits(item, compute_principals(user, catalog), "view"))
 
 
+def may_view_as_visitor(item, catalog):
+    """Whether anyone at all may see it: a visitor who is not signed in (the letter, public)."""
+    return bool(ACLHelper().permits(item, compute_principals(None, catalog), "view"))
+
+
 def find_item(catalog, key):
     """The object an `item_key` names, or None when it left the site."""
     if key.startswith("id:"):

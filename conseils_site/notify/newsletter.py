@@ -28,6 +28,7 @@ from ..resources.newsletter import SENDING, SENT, Letter
 from ..resources.users import normalize_email
 from ..security.sanitize import html_to_text
 from . import clock
+from .alerts import available, may_view_as_visitor
 from .links import absolute, unsubscribe_url
 from .mail import Mailer
 
@@ -125,6 +126,26 @@ def build_sections(found, chosen):
     return tuple(sections)
 
 
+def still_public(root, entry):
+    """Whether a letter's item may still be shown to anyone: there, not hidden, and viewable
+    with an anonymous visitor's principals (the pages' own ACL check)."""
+    catalog = root.catalog
+    item = catalog.by_id(entry.get("id")) if entry.get("id") else None
+    return item is not None and available(catalog, item) and may_view_as_visitor(item, catalog)
+
+
+def live_sections(root, letter):
+    """(the letter's sections without the items no longer public, [titles dropped]): what the
+    preview, every mail and the archive show, checked when they are made."""
+    sections, dropped = [], []
+    for heading, entries in letter.sections:
+        kept = tuple(entry for entry in entries if still_public(root, entry))
+        dropped += [entry["title"] for entry in entries if entry not in kept]
+        if kept:
+            sections.append((heading, kept))
+    return tuple(sections), dropped
+
+
 # --- who receives it -------------------------------------------------------------------------
 
 def recipients(root, regions=(), departements=()):
@@ -200,14 +221,17 @@ def unsubscribe(root, email):
 
 # --- what it looks like ----------------------------------------------------------------------
 
-def letter_view(letter, base):
-    """What templates and the text part show: absolute links, paragraphs."""
+def letter_view(root, letter, base):
+    """What templates and the text part show: absolute links, paragraphs; only the items still
+    public now (`dropped`: the titles left out)."""
+    sections, dropped = live_sections(root, letter)
     return {
         "title": letter.title,
         "month": month_label(letter.month),
         "intro": [p.strip() for p in re.split(r"\n\s*\n", letter.intro or "") if p.strip()],
         "sections": [(heading, [dict(entry, url=absolute(base, entry["path"]))
-                                for entry in entries]) for heading, entries in letter.sections],
+                                for entry in entries]) for heading, entries in sections],
+        "dropped": dropped,
         "press": list(letter.press),
         "online": absolute(base, letter),
     }
@@ -240,15 +264,16 @@ def letter_text(view, stop=None):
     return "\n".join(lines) + "\n"
 
 
-def letter_mail(letter, base, stop=None):
-    view = letter_view(letter, base)
+def letter_mail(root, letter, base, stop=None):
+    view = letter_view(root, letter, base)
     html = render("conseils_site:templates/mail/newsletter.pt", dict(view, stop=stop))
     return letter_text(view, stop), html
 
 
-def send_test(settings, tm, letter, user, base):
+def send_test(root, settings, tm, letter, user, base):
     """A copy to the animator, marked as a test; it changes nothing in the letter."""
-    text, html = letter_mail(letter, base, unsubscribe_url(settings, base, "lettre", user.email))
+    text, html = letter_mail(root, letter, base,
+                             unsubscribe_url(settings, base, "lettre", user.email))
     return Mailer(settings, tm).send(user.email, f"[Essai] {subject_of(letter)}", text, html,
                                      bulk=True)
 
@@ -263,6 +288,7 @@ class SendReport:
     sent_now: int = 0
     sent_before: int = 0
     skipped: int = 0  # unsubscribed since the freeze
+    dropped: list = dataclasses.field(default_factory=list)  # items no longer public: left out
     failures: list = dataclasses.field(default_factory=list)
 
     @property
@@ -272,7 +298,9 @@ class SendReport:
     def __str__(self):
         return (f"Lettre : {self.done} envoyée(s) sur {self.planned} prévue(s) "
                 f"({self.sent_now} maintenant, {self.sent_before} lors d'un envoi précédent), "
-                f"{self.skipped} désabonnée(s) entre-temps, {len(self.failures)} échec(s)")
+                f"{self.skipped} désabonnée(s) entre-temps, {len(self.failures)} échec(s)"
+                + "".join(f" ; retiré de la lettre (plus public ou supprimé) : « {title} »"
+                          for title in self.dropped))
 
 
 def send_letter(root, settings, tm, letter, base, batch=BATCH, progress=None, now=None):
@@ -286,7 +314,8 @@ def send_letter(root, settings, tm, letter, base, batch=BATCH, progress=None, no
     todo = [email for email in letter.recipients.keys()
             if email not in letter.sent and email not in letter.skipped]
     report.skipped = len(letter.skipped)
-    view = letter_view(letter, base)
+    view = letter_view(root, letter, base)  # what is public now; every batch re-checks
+    report.dropped = view["dropped"]
     html_page = None
     for n, email in enumerate(todo, 1):
         who = letter.recipients[email]
@@ -311,6 +340,10 @@ def send_letter(root, settings, tm, letter, base, batch=BATCH, progress=None, no
         if n % batch == 0 or n == len(todo):
             tm.commit()
             tm.begin()
+            fresh = letter_view(root, letter, base)  # an item made private during the run
+            if fresh["dropped"] != view["dropped"]:
+                view, html_page = fresh, None
+                report.dropped = view["dropped"]
         if progress:
             progress(n, len(todo))
     if len(letter.sent) + len(letter.skipped) >= len(letter.recipients) and letter.state != SENT:

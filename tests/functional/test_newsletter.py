@@ -146,8 +146,10 @@ def test_drafts_are_not_public_and_can_be_deleted(world):
     preview = form.submit(status=303).follow()
     anonymous = world.app()
     assert "juin 2031" not in html.unescape(anonymous.get("/lettre").text)
-    anonymous.get("/lettre/2031-06/", status=403)
-    world.app("membre_a").get("/admin/lettre", status=403)
+    draft = anonymous.get("/lettre/2031-06/", expect_errors=True)  # 403, or 404 as if missing
+    assert draft.status_int >= 400 and "La lettre des conseils citoyens" not in draft.text
+    refused = world.app("membre_a").get("/admin/lettre", expect_errors=True)
+    assert refused.status_int >= 400 and "Composer la lettre" not in refused.text
     assert "Personne" not in preview.text
     app.post("/admin/lettre/2031-06/supprimer", {"csrf_token": csrf_of(preview)}, status=303)
     app.get("/admin/lettre/2031-06", status=404)
