@@ -2,6 +2,7 @@ import os
 
 from pyramid.config import Configurator
 
+from .hosts import AllowedHosts
 from .views.cache import AnonymousCache
 
 # Production's secrets and per-machine values come from the environment, never from a file in
@@ -49,4 +50,5 @@ def main(global_config, **settings):
     config.include(".collab")
     config.include(".views")
     app = config.make_wsgi_app()
-    return AnonymousCache(app, app.registry._zodb_databases[""])
+    # Outermost, the host check: a refused Host never reaches the page cache (views/cache.py).
+    return AllowedHosts(AnonymousCache(app, app.registry._zodb_databases[""]), settings)

@@ -170,6 +170,10 @@ def app_ini(shipped, target, port, uri, var_dir):
         assert n == 1, "zodbconn.uri"
     text, n = re.subn(r"(?m)^listen = .*$", f"listen = 127.0.0.1:{port}", text, count=1)
     assert n == 1, "listen"
+    # The Host check stays on: the tests' requests name the loopback address and port.
+    text, n = re.subn(r"(?m)^conseils\.allowed_hosts =.*$",
+                      f"conseils.allowed_hosts = 127.0.0.1:{port}", text)
+    assert n == 1, "conseils.allowed_hosts"
     text = text.replace("%(here)s/var", str(var_dir))
     text = text.replace("conseils.secure_cookies = true", "conseils.secure_cookies = false")
     Path(target).write_text(text)
