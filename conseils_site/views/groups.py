@@ -9,6 +9,7 @@ from ..forms.render import FormError, make_form, process_form
 from ..geography import get_geography
 from ..resources import Admin, GroupRequest, WorkingGroup, WorkingGroups
 from ..resources.groups import join_group, leave_group
+from ..security.audit import person
 
 
 def group_councils(request, group):
@@ -71,7 +72,7 @@ def admin_groups(context, request):
         for council in councils:
             join_group(group, council)
         members = group_councils(request, group)
-        root.audit.record(actor=_actor(request), action="création de groupe",
+        root.audit.record(actor=person(request.user), action="création de groupe",
                           target=request.resource_path(group),
                           detail=f"« {group.title} », {len(members)} conseil(s) : {council_names(members)}")
         request.session.flash(f"Le groupe « {group.title} » est créé avec {len(group.council_ids)} conseil(s).")
@@ -84,11 +85,6 @@ def admin_groups(context, request):
     result.update({"title": "Groupes de travail", "groups": sorted(root.groups.values(), key=lambda g: g.title.lower()),
                    "requests": sorted(requests, key=lambda r: r.created), "users": root.users})
     return result
-
-
-def _actor(request):
-    user = request.user
-    return {"id": user.id, "name": user.title, "email": user.email} if user else {"id": None, "name": "?"}
 
 
 @view_config(context=Admin, name="demande-traitee", permission="admin", request_method="POST")
@@ -126,7 +122,7 @@ def edit_group(context, request):
             for council in joining:
                 join_group(context, council)
             if joining or leaving:
-                root.audit.record(actor=_actor(request), action="modification de groupe",
+                root.audit.record(actor=person(request.user), action="modification de groupe",
                                   target=request.resource_path(context),
                                   detail=membership_change(context, joining, leaving))
                 request.session.flash("Le groupe est mis à jour.")

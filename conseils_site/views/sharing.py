@@ -2,12 +2,9 @@
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from ..security.audit import named, person
 from ..security.explain import explain
 from ..security.roles import LOCAL_ROLES, ROLE_LABELS, grant_role, local_roles, revoke_role
-
-
-def actor_label(user):
-    return {"id": user.id, "name": user.title, "email": user.email} if user else {"id": None, "name": "?"}
 
 
 @view_config(name="partage", permission="share", renderer="conseils_site:templates/admin/sharing.pt")
@@ -27,7 +24,7 @@ def sharing(context, request):
                 error = f"Aucun compte n'utilise l'adresse « {typed_email} »."
             elif not user.is_active:
                 error = f"Le compte de {user.title} n'est pas validé ({user.state_label})."
-            elif grant_role(context, user, role, actor_label(request.user), root.audit):
+            elif grant_role(context, user, role, person(request.user), root.audit):
                 request.session.flash(f"{user.title} a maintenant le rôle {ROLE_LABELS[role]} ici.")
                 return HTTPSeeOther(request.resource_path(context, "@@partage"))
             else:
@@ -36,7 +33,9 @@ def sharing(context, request):
             user_id = request.POST.get("user_id", "")
             user = root.users.get(user_id)
             label = user.title if user is not None else "un ancien membre"
-            if revoke_role(context, user_id, role, actor_label(request.user), root.audit, label):
+            # the journal names the person with their address, which the filter by person finds
+            journal_label = named(user) if user is not None else f"un ancien membre ({user_id})"
+            if revoke_role(context, user_id, role, person(request.user), root.audit, journal_label):
                 request.session.flash(f"Le rôle {ROLE_LABELS.get(role, role)} de {label} est retiré.")
             return HTTPSeeOther(request.resource_path(context, "@@partage"))
     grants = []
@@ -48,6 +47,7 @@ def sharing(context, request):
                            "email": user.email if user else ""})
     if error:
         request.response.status = 400
+        request.tm.doom()  # a refusal commits nothing, whatever was touched on the way
     return {
         "title": f"Accès — {getattr(context, 'title', None) or 'racine du site'}",
         "viewers": explain(context, "view", root.catalog, root.users),

@@ -4,6 +4,7 @@ from pyramid.view import view_config
 
 from ..accounts import can_validate, decide, pending_age_hours, pending_requests
 from ..resources import Admin, Council, SiteRoot
+from ..security.audit import named, person
 
 PROMISE_HOURS = 48
 
@@ -58,12 +59,26 @@ def decide_view(context, request):
     accepted = decision == "accepter"
     message = request.POST.get("message", "")[:2000]
     decide(user, accepted, request.user, message)
+    _journal(request, user, accepted)
     from ..notify.account import send_decision
 
     send_decision(request, user, accepted, message)
     verb = "acceptée" if accepted else "refusée"
     request.session.flash(f"L'inscription de {user.title} est {verb} ; un courriel l'en informe.")
     return HTTPSeeOther(_back(request))
+
+
+def _journal(request, user, accepted):
+    """Who decided, about whom, for which council, and the message they wrote."""
+    catalog = request.root.catalog
+    councils = [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None]
+    names = ", ".join(f"{c.title} ({c.code})" for c in councils) or "aucun conseil"
+    said = f"message : « {user.decision_message} »" if user.decision_message else "sans message"
+    request.root.audit.record(
+        actor=person(request.user), subject=person(user),
+        action="inscription acceptée" if accepted else "inscription refusée",
+        target=request.resource_path(councils[0]) if councils else "/admin/inscriptions",
+        detail=f"{named(user)} — conseil : {names} — {said}")
 
 
 def _back(request):
