@@ -3,7 +3,7 @@ import os
 from pyramid.config import Configurator
 
 from .hosts import AllowedHosts
-from .views.cache import AnonymousCache
+from .views.cache import MAX_BYTES, AnonymousCache
 
 # Production's secrets and per-machine values come from the environment, never from a file in
 # git: a variable that is set wins over the ini's value (README, Configuration).
@@ -51,4 +51,6 @@ def main(global_config, **settings):
     config.include(".views")
     app = config.make_wsgi_app()
     # Outermost, the host check: a refused Host never reaches the page cache (views/cache.py).
-    return AllowedHosts(AnonymousCache(app, app.registry._zodb_databases[""]), settings)
+    cache = AnonymousCache(app, app.registry._zodb_databases[""],
+                           max_bytes=int(settings.get("conseils.page_cache_bytes", MAX_BYTES)))
+    return AllowedHosts(cache, settings)

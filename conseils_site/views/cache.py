@@ -5,14 +5,26 @@ which marks a response as shareable once the permission check and the rendering 
 `AnonymousCache` WSGI middleware keeps marked responses and serves later identical requests
 without opening a connection, a transaction or traversing. The key holds the database's last
 transaction id: any commit, in any process, starts a new generation, and a page is never older
-than the key it is stored under (the key is read before the page's own connection opens)."""
+than the key it is stored under (the key is read before the page's own connection opens).
+
+The cache is bounded in bytes (`conseils.page_cache_bytes`, 64 MiB by default), whatever the
+requests: distinct query strings, hosts (when not refused by `hosts.AllowedHosts`) or cookies
+only push the least recently used pages out."""
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from ..security import SESSION_COOKIE
 
 MARK = "X-Conseils-Shared"
-MAX_ENTRIES = 4000
+MAX_BYTES = 64 * 2**20
+ENTRY_OVERHEAD = 512  # bytes of Python objects around each page: the key, tuples, the headers list
+
+
+def entry_size(key, status, headers, data):
+    """About how many bytes a kept page holds: its body, headers and key."""
+    return (ENTRY_OVERHEAD + len(status) + len(data) + sum(len(k) + len(v) for k, v in headers)
+            + sum(len(part) for part in key if isinstance(part, str)))
 
 
 def anonymous_page_cache(view):
@@ -31,11 +43,11 @@ def anonymous_page_cache(view):
 class AnonymousCache:
     """WSGI middleware around the Pyramid app; see the module docstring."""
 
-    def __init__(self, app, db, max_entries=MAX_ENTRIES):
+    def __init__(self, app, db, max_bytes=MAX_BYTES):
         self.app = app
         self.db = db
-        self.max_entries = max_entries
-        self.entries = OrderedDict()
+        # key → (status, headers, body, ETag, size); the least recently used go first
+        self.entries = LRUCache(maxsize=max_bytes, getsizeof=lambda page: page[4])
         self.lock = threading.Lock()
 
     @property
@@ -54,8 +66,6 @@ class AnonymousCache:
         )
         with self.lock:
             hit = self.entries.get(key)
-            if hit is not None:
-                self.entries.move_to_end(key)
         if hit is not None:
             return self._replay(hit, environ, start_response)
         captured = {}
@@ -73,11 +83,12 @@ class AnonymousCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
+        status = captured["status"]
         headers = [(k, v) for k, v in captured["headers"] if k != MARK]
-        with self.lock:
-            self.entries[key] = (captured["status"], headers, data, dict(headers).get("ETag"))
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+        size = entry_size(key, status, headers, data)
+        if size <= self.entries.maxsize:  # a larger page is served, not kept
+            with self.lock:
+                self.entries[key] = (status, headers, data, dict(headers).get("ETag"), size)
         return [data]
 
     def _strip_mark(self, environ, start_response):
@@ -89,7 +100,7 @@ class AnonymousCache:
 
     @staticmethod
     def _replay(hit, environ, start_response):
-        status, headers, data, etag = hit
+        status, headers, data, etag, _ = hit
         if etag and etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             start_response("304 Not Modified",
                            [(k, v) for k, v in headers if k not in ("Content-Type", "Content-Length")])
