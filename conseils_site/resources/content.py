@@ -91,8 +91,8 @@ class CouncilItem(Folder):
         """The date listings order by (newest first)."""
         return self.created
 
-    def editors(self):
-        """Principals besides the author, référents and animators who may change the item."""
+    def cowriters(self):
+        """Principals besides the author, référents and animators who may write its shared text."""
         return []
 
     @property
@@ -100,7 +100,7 @@ class CouncilItem(Folder):
         from ..security.visibility import visibility_acl
 
         author = f"user:{self.author_id}" if self.author_id else None
-        return visibility_acl(self, self.visibility, self.council_id, self.editors(), author)
+        return visibility_acl(self, self.visibility, self.council_id, self.cowriters(), author)
 
     def attachments(self):
         return [child for child in self.values() if getattr(child, "blob", None) is not None]
@@ -158,7 +158,7 @@ class Document(CouncilItem):
             self._body = body
         self.mode = mode
 
-    def editors(self):
+    def cowriters(self):
         """A collaborative document is written by all the council's members."""
         if self.mode == "collaboratif":
             return [f"council:{self.council_id}"]

@@ -8,7 +8,7 @@ from .principals import user_principal
 # What each role may do where it is granted (and below). The one definition.
 ROLE_PERMISSIONS = {
     "animateur": ALL_PERMISSIONS,
-    "referent": ("view", "edit", "validate", "moderate", "create", "delete"),
+    "referent": ("view", "edit", "cowrite", "validate", "moderate", "create", "delete"),
     "conseiller": ("view", "create"),
 }
 ROLE_LABELS = {
@@ -20,6 +20,7 @@ LOCAL_ROLES = ("referent", "animateur")  # the roles an animator can grant on an
 PERMISSION_LABELS = {
     "view": "voir",
     "edit": "modifier",
+    "cowrite": "écrire le texte collaboratif",
     "create": "publier des contenus",
     "validate": "valider les inscriptions",
     "moderate": "modérer",

@@ -33,17 +33,24 @@ def viewers(level, council_id):
     return [council_principal(council_id)]
 
 
-def visibility_acl(obj, level, council_id, editors=(), author=None):
+# Changing an item (its title, visibility, files, mode) and deleting it, as opposed to writing
+# a collaborative document's text together (`cowrite`: sync, history, restore).
+EDITING = ("view", "edit", "delete", "cowrite")
+COWRITING = ("view", "cowrite")
+
+
+def visibility_acl(obj, level, council_id, cowriters=(), author=None):
     """The whole ACL of an item: local roles from its lineage, animators, the level's viewers,
-    its author (who may also delete it), its other editors, then a Deny for everyone else."""
+    its author (who may also change and delete it), its co-writers (who write its shared text
+    and nothing else), then a Deny for everyone else."""
     acl = lineage_local_role_aces(obj)
     acl.append((Allow, ANIMATOR, ALL_PERMISSIONS))
     acl += [(Allow, principal, "view") for principal in viewers(level, council_id)]
     if author:
-        acl.append((Allow, author, ("view", "edit", "delete")))
-    acl += [(Allow, principal, ("view", "edit")) for principal in editors]
+        acl.append((Allow, author, EDITING))
+    acl += [(Allow, principal, COWRITING) for principal in cowriters]
     # Public items too close editing here: the council's own ACL must not apply below it.
-    acl.append((Deny, Everyone, ("edit", "delete") if level == "public" else ("view", "edit", "delete")))
+    acl.append((Deny, Everyone, EDITING[1:] if level == "public" else EDITING))
     return acl
 
 

@@ -75,7 +75,7 @@ def _sync_request(request):
 @view_config(context=Document, name="sync", request_method="POST", renderer="json")
 def sync(context, request):
     _collaborative(context)
-    if not request.has_permission("edit", context):
+    if not request.has_permission("cowrite", context):
         raise SyncRefused(403, "Seuls les membres du conseil peuvent modifier ce document.")
     client, sv, update, awareness, leaving = _sync_request(request)
     settings = request.registry.collab_settings
@@ -114,7 +114,7 @@ def editor_data(request, document):
     """What the item page needs to start the editor, or None for readers."""
     if getattr(document, "mode", None) != "collaboratif" or document.shared is None:
         return None
-    if not request.has_permission("edit", document):
+    if not request.has_permission("cowrite", document):
         return None
     return {
         "sync_url": request.resource_path(document, "@@sync"),
@@ -147,7 +147,7 @@ def _number(request, name):
         return None
 
 
-@view_config(context=Document, name="historique", permission="edit",
+@view_config(context=Document, name="historique", permission="cowrite",
              renderer="conseils_site:templates/collab/history.pt")
 def history(context, request):
     _collaborative(context)
@@ -182,7 +182,7 @@ def history(context, request):
     }
 
 
-@view_config(context=Document, name="restaurer", permission="edit", request_method="POST")
+@view_config(context=Document, name="restaurer", permission="cowrite", request_method="POST")
 def restore(context, request):
     """A restore is one more change: editors connected receive it at their next sync."""
     _collaborative(context)

@@ -312,7 +312,7 @@ def test_a_collaborative_document_is_created_from_the_form_and_its_edit_form_lea
                   status=303).follow()
     assert "Article 1 : on écrit." in item.text and 'id="collab"' in item.text
     path = ids["path_A"] + "/charte"
-    other = signed_in(wsgi, "autre_a")
+    other = signed_in(wsgi, "referent_a")  # the author, référents and animators edit it
     edit = other.get(path + "/@@modifier")
     assert "body" not in edit.forms["document"].fields
     assert "se modifie directement sur sa page" in edit.text

@@ -131,17 +131,45 @@ def test_accounts_not_active_have_no_councillor_principal(site, state):
         tm.abort()
 
 
-def test_collaborative_document_members_edit_but_only_author_deletes(site):
+COWRITERS = {"membre", "referent", "animateur"}  # of council A's collaborative documents
+EDITORS = {"referent", "animateur"}  # the author (here nobody of VISITORS) besides
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_members_cowrite_a_collaborative_document_but_do_not_edit_it(site, level, visitor):
+    """Co-writing (the text) and editing (title, visibility, files, mode, deleting) are two
+    permissions: a member of the council writes the text, only the author, the référents and
+    animators change the rest (issue #14, item 3)."""
     from conseils_site.resources.content import Document
 
     app, ids = site
     with open_registry_root(app.registry) as (root, tm):
         a = root.territoires.council_by_code("A")
-        doc = a.add("collab", Document("Collab", a.id, author_id=ids["animateur"], visibility="public",
+        doc = a.add("collab", Document("Collab", a.id, author_id="someone-else", visibility=level,
                                        mode="collaboratif"))
-        member = principals_of(root, ids, "membre")
-        assert ACLHelper().permits(doc, member, "edit")
-        assert not ACLHelper().permits(doc, member, "delete")
-        assert ACLHelper().permits(doc, principals_of(root, ids, "referent"), "delete")
-        assert not ACLHelper().permits(doc, principals_of(root, ids, "groupe_partage"), "edit")
+        principals = principals_of(root, ids, visitor)
+        acl = ACLHelper()
+        assert bool(acl.permits(doc, principals, "cowrite")) is (visitor in COWRITERS)
+        assert bool(acl.permits(doc, principals, "edit")) is (visitor in EDITORS)
+        assert bool(acl.permits(doc, principals, "delete")) is (visitor in EDITORS)
+        tm.abort()
+
+
+def test_the_author_edits_and_cowrites_and_a_classic_document_has_no_cowriters(site):
+    from conseils_site.resources.content import Document
+
+    app, ids = site
+    with open_registry_root(app.registry) as (root, tm):
+        a = root.territoires.council_by_code("A")
+        doc = a.add("collab", Document("Collab", a.id, author_id=ids["membre"], visibility="conseil",
+                                       mode="collaboratif"))
+        author = principals_of(root, ids, "membre")
+        for permission in ("view", "cowrite", "edit", "delete"):
+            assert ACLHelper().permits(doc, author, permission), permission
+        classic = a.add("classique", Document("Classique", a.id, author_id="someone-else",
+                                              visibility="conseil"))
+        assert ACLHelper().permits(classic, author, "view")
+        assert not ACLHelper().permits(classic, author, "cowrite")
+        assert ACLHelper().permits(classic, principals_of(root, ids, "referent"), "cowrite")
         tm.abort()
