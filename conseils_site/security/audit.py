@@ -47,11 +47,15 @@ class AuditLog(Persistent):
         return self.entries[key]
 
     def newest(self, limit=100, offset=0):
-        keys = self.entries.keys()
+        """One page, newest first: two look-ups by position then one forward range (a BTree has
+        no backward walk, and each look-up by position walks from the first bucket)."""
         total = len(self)
-        result = []
-        for index in range(total - 1 - offset, max(-1, total - 1 - offset - limit), -1):
-            result.append(self.entries[keys[index]])
+        high, low = total - 1 - offset, max(0, total - offset - (total if limit is None else limit))
+        if high < 0 or high < low:
+            return []
+        keys = self.entries.keys()
+        result = list(self.entries.values(keys[low], keys[high]))
+        result.reverse()
         return result
 
     def about(self, email, user_id=None):

@@ -59,7 +59,7 @@ def audit_journal_csv(context, request):
     the site's one safe CSV writer: a name or a message typed as « =… » stays text."""
     typed, _user, found = journal_entries(request)
     audit = request.root.audit
-    entries = found if found is not None else audit.newest(limit=len(audit))
+    entries = found if found is not None else audit.newest(limit=None)
     body = csvsafe.to_bytes(CSV_COLUMNS, (_row(e) for e in entries))
     response = Response(body=body, content_type="text/csv", charset="utf-8")
     response.content_disposition = 'attachment; filename="journal.csv"'
