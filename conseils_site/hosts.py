@@ -35,6 +35,9 @@ class AllowedHosts:
     def __init__(self, app, settings):
         self.app = app
         self.enforce = asbool(settings.get("conseils.enforce_host", False))
+        if self.enforce and not settings.get("conseils.public_url"):
+            raise ValueError("conseils.enforce_host needs conseils.public_url (in production, "
+                             "the environment variable CONSEILS_PUBLIC_URL): the site's address")
         self.allowed = allowed_hosts(settings)
         self.refusal = (
             "Adresse inconnue : ce serveur ne répond pas à cette adresse. La plate-forme des "

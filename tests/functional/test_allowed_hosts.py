@@ -74,3 +74,9 @@ def test_a_refused_host_sends_no_mail(enforced):
 def test_any_host_is_served_when_not_enforced(tmp_path):
     wsgi = make_app(**{"conseils.public_url": PUBLIC})
     assert browser(wsgi, "evil.example").get("/connexion").status_int == 200
+
+
+def test_enforcing_without_a_public_address_stops_at_start():
+    """Else every request would be refused, and every mail would lead to localhost."""
+    with pytest.raises(ValueError, match="conseils.public_url"):
+        make_app(**{"conseils.public_url": "", "conseils.enforce_host": "true"})
