@@ -4,7 +4,6 @@ Built once per change of the directory (the root's `directory_version`), its add
 from the public address (never the request's Host: one copy per process, whatever Host is
 asked), then served from memory; every process rebuilds its own from the same database.
 """
-import csv
 import gzip
 import hashlib
 import io
@@ -18,6 +17,7 @@ from hypatia.query import Any
 from pyramid.authorization import Everyone
 from pyramid.traversal import resource_path
 
+from . import csvsafe
 from .addresses import public_url
 from .catalog.queries import councils_query
 
@@ -59,7 +59,7 @@ class Snapshot:
         key, base_url = "csv", self.base_url
         if key not in self._files:
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = csvsafe.writer(out)  # names that look like formulas quoted; numbers stay numbers
             writer.writerow(CSV_COLUMNS)
             for e in self.entries:
                 writer.writerow([e["code"], e["nom"], e["commune_code"], e["departement"],
