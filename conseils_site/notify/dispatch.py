@@ -58,12 +58,15 @@ class Dispatcher:
         return True
 
     def sms_left(self, user):
+        """Within the cap of the account and of its number (one phone, one cap)."""
         month = clock.month_key(self.now)
-        return max(0, self.cap - self.center.sms_count(user.id, month))
+        used = max(self.center.sms_count(who, month) for who in (user.id, f"tel:{user.mobile}"))
+        return max(0, self.cap - used)
 
     def sms(self, user, text, about=None):
         """`about`: the key of the item the SMS speaks of (alerts.item_key), re-checked when
-        the SMS leaves (notify/recheck.py): it may wait hours for 08:00."""
+        the SMS leaves (notify/recheck.py): it may wait hours for 08:00. Never to a number
+        nobody proved (`sms_enabled`)."""
         if not sms_enabled(user):
             return OFF
         if self.sms_left(user) <= 0:
@@ -74,7 +77,8 @@ class Dispatcher:
         except ValueError as exc:
             self.counts.failures.append(f"SMS pour {user.id} ({user.mobile}) : {exc}")
             return OFF
-        self.center.count_sms(user.id, clock.month_key(self.now))
+        for who in (user.id, f"tel:{user.mobile}"):
+            self.center.count_sms(who, clock.month_key(self.now))
         self.counts.sms += 1
         return SENT
 

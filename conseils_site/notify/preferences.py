@@ -3,9 +3,11 @@ and whether to get the morning reminder of their council's events.
 
 Kept on the account as `user.alert_preferences` (a PersistentMapping of the choices that differ
 from nothing: a new account has none and gets the defaults). SMS count only when the person gave
-a mobile number and ticked « alertes par SMS » (`user.sms_alerts`): the SMS column is a wish
-until then."""
+a mobile number, proved it with a code (notify/sms.py `verified_mobile`) and ticked « alertes
+par SMS » (`user.sms_alerts`): the SMS column is a wish until then."""
 from persistent.mapping import PersistentMapping
+
+from .sms import verified_mobile
 
 CHANNELS = ("email", "sms")
 CHANNEL_LABELS = {"email": "Par courriel", "sms": "Par SMS"}
@@ -40,9 +42,14 @@ DEFAULTS = {
 REMINDER_DEFAULTS = {"email": True, "sms": True}
 
 
-def sms_enabled(user):
-    """SMS go only to people who gave a mobile number and asked for SMS alerts."""
+def sms_wanted(user):
+    """The person gave a mobile number and asked for SMS alerts (proved or not yet)."""
     return bool(getattr(user, "sms_alerts", False) and getattr(user, "mobile", ""))
+
+
+def sms_enabled(user):
+    """SMS go only to people who asked for them, to a number a code proved was theirs."""
+    return sms_wanted(user) and verified_mobile(user) is not None
 
 
 def _stored(user):

@@ -102,6 +102,14 @@ def fit_sms(text, link=None, limit=SMS_LENGTH):
     return text + tail
 
 
+def verified_mobile(user):
+    """The person's mobile number if a code sent to it was typed back (views/mobile.py), else
+    None: SMS go to proved numbers only, and changing the number un-verifies it (the proof
+    names the number it was made for)."""
+    number = getattr(user, "mobile", "") or ""
+    return number if number and getattr(user, "mobile_verified", "") == number else None
+
+
 def check_number(number):
     if not isinstance(number, str) or not E164.match(number):
         raise ValueError(f"numéro de mobile inutilisable ({number!r}) : format E.164 attendu")

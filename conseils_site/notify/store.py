@@ -5,7 +5,8 @@
 - `signatures`: what each item looked like in its last alert, so a save that changed nothing
   people see alerts nobody.
 - `digests`: (user id, channel, 'daily'|'weekly') → the entries of the next digest.
-- `sms_counts`: (month, user id) → SMS sent that month (the monthly cap).
+- `sms_counts`: (month, user id) and (month, « tel:<number> ») → SMS sent that month (the
+  monthly cap, per account and per number).
 - `reminders`: (day, event key, user id) → what the morning reminder said, to send corrections
   and cancellations, and nothing twice.
 - `digest_runs`: period → the last day (or Monday) its digests went out.
@@ -25,11 +26,13 @@ class AlertCenter(Persistent):
         self.digest_runs = OOBTree()
 
     # SMS cap ----------------------------------------------------------------------------------
-    def sms_count(self, user_id, month):
-        return self.sms_counts.get((month, user_id), 0)
+    # Counted per account (its id) and per number (« tel:+33… »): three accounts sharing one
+    # phone share its cap.
+    def sms_count(self, who, month):
+        return self.sms_counts.get((month, who), 0)
 
-    def count_sms(self, user_id, month):
-        self.sms_counts[(month, user_id)] = self.sms_count(user_id, month) + 1
+    def count_sms(self, who, month):
+        self.sms_counts[(month, who)] = self.sms_count(who, month) + 1
 
     def forget_sms_counts(self, before_month):
         """Counts of months before `before_month` serve nobody any more."""

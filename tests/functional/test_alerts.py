@@ -162,7 +162,8 @@ def world(tmp_path, mail_server, sms_provider, frozen):
     membre_b and autre_a want their groups' activity at once."""
     wsgi = make_app(**notify_settings(tmp_path, mail_server, sms_provider))
     ids = build_site(wsgi)
-    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, sms_alerts=True)
+    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, mobile_verified=MOBILE_AUTRE,
+               sms_alerts=True)
     built = World(wsgi, ids, mail_server, sms_provider, frozen)
     for who in ("membre_b", "autre_a"):
         built.preferences(who, {("email", "group"): IMMEDIATE})
@@ -413,7 +414,8 @@ def test_past_the_monthly_cap_sms_alerts_come_by_email(tmp_path, mail_server, sm
                                                       frozen):
     wsgi = make_app(**notify_settings(tmp_path, mail_server, sms_provider, sms__monthly_cap="2"))
     ids = build_site(wsgi)
-    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, sms_alerts=True)
+    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, mobile_verified=MOBILE_AUTRE,
+               sms_alerts=True)
     world = World(wsgi, ids, mail_server, sms_provider, frozen)
     world.preferences("autre_a", {("email", "document"): "never"})  # SMS only, while it lasts
     for n in range(3):
@@ -503,7 +505,8 @@ def test_the_alerts_command_on_a_real_database(tmp_path, mail_server, sms_provid
                    + "".join(f"{key} = {value}\n" for key, value in settings.items()))
     wsgi = make_app(**settings)
     ids = build_site(wsgi)
-    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, sms_alerts=True)
+    add_member(wsgi, ids, "autre_a", mobile=MOBILE_AUTRE, mobile_verified=MOBILE_AUTRE,
+               sms_alerts=True)
     world = World(wsgi, ids, mail_server, sms_provider, frozen)
     publish(world, "membre_a", "Compte rendu de la réunion")
     wsgi.registry._zodb_databases[""].close()

@@ -53,7 +53,8 @@ class Site:
                            "mail.queue_path": str(tmp_path / "mail"),
                            "conseils.admin_password": "un-mot-de-passe-long"})
         self.ids = build_site(wsgi)
-        add_member(wsgi, self.ids, "autre_a", mobile=MOBILE_AUTRE, sms_alerts=True)
+        add_member(wsgi, self.ids, "autre_a", mobile=MOBILE_AUTRE, mobile_verified=MOBILE_AUTRE,
+                   sms_alerts=True)
         wsgi.registry._zodb_databases[""].close()
         self.queue = str(tmp_path / "mail")
         with self.open() as (root, tm):

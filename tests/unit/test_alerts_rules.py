@@ -75,6 +75,8 @@ def test_preferences_defaults_and_sms_only_with_a_mobile():
     assert frequency(user, "sms", "document") == NEVER
     assert wants_reminder(user, "email") and not wants_reminder(user, "sms")
     user.mobile, user.sms_alerts = "+33612345678", True
+    assert frequency(user, "sms", "document") == NEVER  # a number nobody proved yet
+    user.mobile_verified = "+33612345678"
     assert frequency(user, "sms", "document") == IMMEDIATE
     assert frequency(user, "sms", "forum") == NEVER
     set_preferences(user, {("sms", "forum"): WEEKLY}, {"sms": False})
