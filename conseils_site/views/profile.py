@@ -8,6 +8,7 @@ from pyramid.security import forget
 from pyramid.view import view_config
 
 from ..accounts import delete_account
+from ..addresses import public_url, resource_url
 from ..calendar import personal_calendar_url
 from ..forms.account import DeleteAccountSchema, PasswordChangeSchema, ProfileSchema
 from ..forms.profile_alerts import AlertsSchema, chosen, initial_alerts
@@ -137,7 +138,7 @@ def personal_data(request, user):
     catalog = request.root.catalog
     councils = [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None]
     data = {
-        "export": {"site": request.application_url,
+        "export": {"site": public_url(request.registry.settings),
                    "date": datetime.datetime.now(datetime.UTC).isoformat()},
         "compte": {
             "identifiant": user.id, "adresse_electronique": user.email,
@@ -149,7 +150,7 @@ def personal_data(request, user):
                         "alertes_sms": bool(user.sms_alerts)},
         "alertes": preferences.summary(user),
         "conseils": [{"code": c.code, "nom": c.title, "commune": c.commune_name,
-                      "departement": c.departement_code, "adresse": request.resource_url(c)}
+                      "departement": c.departement_code, "adresse": resource_url(request, c)}
                      for c in councils],
         "dates": {"inscription": _when(user.created),
                   "acceptation_des_conditions": _when(user.terms_accepted_at),

@@ -179,3 +179,12 @@ def test_open_data_names_the_public_address(content, path):
     else:
         urls = [line.split(",")[4] for line in body.splitlines()[1:]]
     assert_public(urls)
+
+
+def test_personal_data_export_names_the_public_address(content):
+    wsgi, _ = content
+    app = sign_in(from_evil_host(wsgi), "membre_a")
+    export = app.get("/mon-profil/donnees").json
+    assert export["export"]["site"] == PUBLIC
+    assert_public([c["adresse"] for c in export["conseils"]])
+    assert EVIL not in json.dumps(export)
