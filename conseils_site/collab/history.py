@@ -5,13 +5,17 @@ A burst ends when nobody changed the text for `collab.burst_seconds`; the snapsh
 lazily, by the next request that notices it (a sync, the history page, an editor leaving), so no
 timer runs on the server. The history keeps at most `collab.max_snapshots`: beyond, the oldest
 half is thinned by dropping the snapshot closest in time to its predecessor, so the first
-version and a spread over time remain."""
+version and a spread over time remain. A snapshot's text is the shared text's checkpoint of
+that moment (collab/state.py): one record serves both, so a snapshot costs one write of the
+text."""
 import difflib
 import html
 import re
 
 from BTrees.IOBTree import IOBTree
 from persistent import Persistent
+
+from .state import FullState
 
 DEFAULT_MAX_SNAPSHOTS = 50
 DEFAULT_BURST_SECONDS = 120
@@ -27,20 +31,17 @@ def html_lines(value):
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-class SnapshotData(Persistent):
-    """The heavy part of a snapshot, in its own record: listing the history does not load it."""
-
-    def __init__(self, state, html):
-        self.state = state
-        self.html = html
+SnapshotData = FullState  # the name snapshots stored before the log were pickled with
 
 
 class Snapshot(Persistent):
-    def __init__(self, number, taken, authors, state, html, added, removed, note=""):
+    """`data` (a FullState with its html) is in its own record: listing does not load it."""
+
+    def __init__(self, number, taken, authors, data, added, removed, note=""):
         self.number = number
         self.taken = taken
         self.authors = tuple(authors)
-        self.data = SnapshotData(state, html)
+        self.data = data
         self.added, self.removed = added, removed
         self.note = note  # "Restauration de la version n" for a restore
 
@@ -111,10 +112,10 @@ class History(Persistent):
         """Record the shared text as it is now; returns the new snapshot."""
         latest = self.latest()
         before = html_lines(latest.html) if latest else ""
-        added, removed = change_size(before, html_lines(shared.html))
+        data = shared.checkpoint(with_html=True)
+        added, removed = change_size(before, html_lines(data.html))
         self.counter += 1
-        snapshot = Snapshot(self.counter, now, shared.authors, shared.state, shared.html,
-                            added, removed, note)
+        snapshot = Snapshot(self.counter, now, shared.authors, data, added, removed, note)
         self.snapshots[self.counter] = snapshot
         shared.snapshot_taken()
         self.thin(max_snapshots)

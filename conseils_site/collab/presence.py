@@ -4,7 +4,12 @@ Presence is fleeting (a few seconds), so it lives in the process's memory, not i
 writing it to ZODB would commit a transaction per editor per second. With several application
 processes, route a document's sync requests to one process (see the README). The server never
 trusts the name or colour a browser announces: it rewrites them from the signed-in account, and a
-browser may only speak for the Yjs client id it first used."""
+browser may only speak for the Yjs client id it first used.
+
+Memory stays bounded: an awareness update is refused beyond `collab.max_awareness_bytes` (by the
+sync view), a document keeps at most `collab.max_presences` tabs (a tab beyond them edits but is
+not shown), and every `ttl` seconds the first call sweeps the tabs not heard of in every
+document, forgetting documents nobody has open."""
 import json
 import threading
 import time
@@ -12,13 +17,15 @@ import time
 PALETTE_SIZE = 8  # colours collab-c0 … collab-c7 in the stylesheet
 COLOURS = ("#1f5fbf", "#b3261e", "#1e7d32", "#8a4baf", "#b05a00", "#00727a", "#a0266d", "#4d5b1f")
 DEFAULT_TTL = 15.0
+DEFAULT_MAX_AWARENESS_BYTES = 4096
+DEFAULT_MAX_PRESENCES = 30
 
 
 class AwarenessError(ValueError):
     """An awareness update that does not decode: it is dropped, the sync goes on."""
 
 
-def _read_varuint(data, pos):
+def read_varuint(data, pos):
     result = shift = 0
     while True:
         if pos >= len(data):
@@ -33,7 +40,7 @@ def _read_varuint(data, pos):
             raise AwarenessError("varuint too long")
 
 
-def _write_varuint(value, out):
+def write_varuint(value, out):
     while value > 0x7F:
         out.append(0x80 | (value & 0x7F))
         value >>= 7
@@ -42,12 +49,12 @@ def _write_varuint(value, out):
 
 def decode_awareness(data):
     """[(client_id, clock, state or None)] from a y-protocols awareness update."""
-    count, pos = _read_varuint(data, 0)
+    count, pos = read_varuint(data, 0)
     entries = []
     for _ in range(count):
-        client, pos = _read_varuint(data, pos)
-        clock, pos = _read_varuint(data, pos)
-        length, pos = _read_varuint(data, pos)
+        client, pos = read_varuint(data, pos)
+        clock, pos = read_varuint(data, pos)
+        length, pos = read_varuint(data, pos)
         if pos + length > len(data):
             raise AwarenessError("truncated")
         try:
@@ -61,12 +68,12 @@ def decode_awareness(data):
 
 def encode_awareness(entries):
     out = bytearray()
-    _write_varuint(len(entries), out)
+    write_varuint(len(entries), out)
     for client, clock, state in entries:
-        _write_varuint(client, out)
-        _write_varuint(clock, out)
+        write_varuint(client, out)
+        write_varuint(clock, out)
         payload = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        _write_varuint(len(payload), out)
+        write_varuint(len(payload), out)
         out.extend(payload)
     return bytes(out)
 
@@ -79,18 +86,31 @@ def colour_slot(user_id):
 class Presence:
     """Per document: client id → (user id, name, awareness bytes, last seen)."""
 
-    def __init__(self, ttl=DEFAULT_TTL, clock=time.monotonic):
+    def __init__(self, ttl=DEFAULT_TTL, clock=time.monotonic, max_clients=DEFAULT_MAX_PRESENCES):
         self.ttl = ttl
         self.clock = clock
+        self.max_clients = max_clients
         self.documents = {}
         self.lock = threading.Lock()
+        self.swept = clock()
 
     def _fresh(self, doc_key):
         now = self.clock()
+        if now - self.swept > self.ttl:
+            self._sweep(now)
         clients = self.documents.get(doc_key, {})
         for client in [c for c, entry in clients.items() if now - entry["seen"] > self.ttl]:
             del clients[client]
         return clients
+
+    def _sweep(self, now):
+        """Forget the tabs gone quiet in every document, and the documents left empty."""
+        self.swept = now
+        for doc_key, clients in list(self.documents.items()):
+            for client in [c for c, entry in clients.items() if now - entry["seen"] > self.ttl]:
+                del clients[client]
+            if not clients:
+                del self.documents[doc_key]
 
     def announce(self, doc_key, client_id, user_id, name, awareness=None):
         """Record that `client_id` (a browser tab of `user_id`) is here. `awareness` is the
@@ -100,6 +120,8 @@ class Presence:
             owner = clients.get(client_id)
             if owner is not None and owner["user_id"] != user_id:
                 return False  # someone else's client id
+            if owner is None and len(clients) >= self.max_clients:
+                return False  # the document is full: this tab edits without being shown
             slot = colour_slot(user_id)
             entry = owner or {"user_id": user_id, "awareness": None}
             entry.update(name=name, slot=slot, seen=self.clock())

@@ -4,8 +4,11 @@ The browser's editor (y-prosemirror) keeps the text as elements named after Pros
 types (paragraph, heading, bullet_list…) holding XML texts whose formatting attributes are the
 marks (strong, em, link…). Readers never get the editor: they get this HTML, rendered on the
 server from a closed list of elements and cleaned again, so whatever an editor's browser sends,
-what others see is the site's own safe HTML."""
+what others see is the site's own safe HTML. Links keep http(s) and mailto addresses only, and
+blocks nested deeper than `MAX_DEPTH` lose their tags (the server refuses such updates; this
+keeps a page from failing on a text stored before)."""
 import html
+import re
 from html.parser import HTMLParser
 
 from pycrdt import XmlElement, XmlText
@@ -19,6 +22,25 @@ BLOCK_TAGS = {
 EMPTY_TAGS = {"hard_break": "br", "horizontal_rule": "hr"}
 MARK_TAGS = {"strong": "strong", "em": "em", "code": "code"}  # and "link", with its address
 HEADING_LEVELS = (2, 3, 4)  # the page's title is the h1
+MAX_DEPTH = 64  # elements inside elements: lists in lists in quotes stay far below
+_SAFE_HREF = re.compile(r"(https?://|mailto:)", re.IGNORECASE)
+
+
+def safe_href(value):
+    """The address if it is an http(s) or mailto link, else None (javascript:, data:…)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if _SAFE_HREF.match(value) else None
+
+
+def link_marks_safe(attributes):
+    """False when formatting attributes carry a link mark whose address is not allowed."""
+    for key, value in (attributes or {}).items():
+        if _mark_name(key) == "link" and value is not None:
+            if not isinstance(value, dict) or safe_href(value.get("href")) is None:
+                return False
+    return True
 
 
 def heading_tag(level):
@@ -44,31 +66,42 @@ def _text_html(node):
             name = _mark_name(key)
             if name in MARK_TAGS:
                 piece = f"<{MARK_TAGS[name]}>{piece}</{MARK_TAGS[name]}>"
-            elif name == "link" and isinstance(value, dict) and value.get("href"):
-                piece = f'<a href="{html.escape(str(value["href"]))}">{piece}</a>'
+            elif name == "link" and isinstance(value, dict) and safe_href(value.get("href")):
+                piece = f'<a href="{html.escape(safe_href(value["href"]))}">{piece}</a>'
         parts.append(piece)
     return "".join(parts)
 
 
-def _node_html(node):
-    if isinstance(node, XmlText):
-        return _text_html(node)
-    tag = node.tag
-    if tag in EMPTY_TAGS:
-        return f"<{EMPTY_TAGS[tag]}>"
-    inner = "".join(_node_html(child) for child in node.children)
-    if tag == "heading":
-        name = heading_tag(node.attributes.get("level"))
-    elif tag in BLOCK_TAGS:
-        name = BLOCK_TAGS[tag]
-    else:
-        return inner  # an unknown element keeps its text, not its tag
-    return f"<{name}>{inner}</{name}>"
+def _tag_name(node, depth):
+    """The HTML tag of an element, or None when only its content is kept."""
+    if depth > MAX_DEPTH:
+        return None
+    if node.tag == "heading":
+        return heading_tag(node.attributes.get("level"))
+    return BLOCK_TAGS.get(node.tag)  # an unknown element keeps its text, not its tag
 
 
 def fragment_html(fragment):
-    """The fragment as cleaned HTML (the same cleaning as every rich text of the site)."""
-    return clean_html("".join(_node_html(child) for child in fragment.children))
+    """The fragment as cleaned HTML (the same cleaning as every rich text of the site).
+    Walked with a stack, not recursion: a deep text cannot exhaust Python's stack."""
+    parts = []
+    stack = [(child, 1) for child in reversed(list(fragment.children))]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            parts.append(node)  # a closing tag, after the element's children
+        elif isinstance(node, XmlText):
+            parts.append(_text_html(node))
+        elif node.tag in EMPTY_TAGS:
+            if depth <= MAX_DEPTH:
+                parts.append(f"<{EMPTY_TAGS[node.tag]}>")
+        else:
+            name = _tag_name(node, depth)
+            if name:
+                parts.append(f"<{name}>")
+                stack.append((f"</{name}>", depth))
+            stack.extend((child, depth + 1) for child in reversed(list(node.children)))
+    return clean_html("".join(parts))
 
 
 class _Builder(HTMLParser):
@@ -146,8 +179,8 @@ class _Builder(HTMLParser):
             self.marks["em"] = {}
         elif tag == "code":
             self.marks["code"] = {}
-        elif tag == "a" and attrs.get("href"):
-            self.marks["link"] = {"href": attrs["href"], "title": None}
+        elif tag == "a" and safe_href(attrs.get("href")):
+            self.marks["link"] = {"href": safe_href(attrs["href"]), "title": None}
 
     def handle_endtag(self, tag):
         names = {"p": "paragraph", "ul": "bullet_list", "ol": "ordered_list", "li": "list_item",

@@ -4,14 +4,21 @@ One sync round (POST @@sync, JSON, about once a second per open editor): the bro
 the server lacks (a Yjs update computed against the server's last state vector, so an update lost
 with the connection is simply sent again), its state vector and its awareness (cursor); the server
 merges, stores, and answers with exactly what the browser lacks, its own state vector and the
-other editors. Only people allowed to edit get any of it; a refused round commits nothing."""
+other editors. Only people allowed to edit get any of it; a refused round commits nothing.
+
+Every part is bounded (docs/security.md, « Collaborative documents: sync limits »): the update
+(`collab.max_update_bytes`, 400), the awareness (`collab.max_awareness_bytes`, 413), the rounds
+carrying an update per editor (`collab.updates_per_second`, 429 with Retry-After), and the answer
+(`collab.max_answer_bytes`: a whole document always fits, the others' cursors are left out of
+this round beyond it)."""
 import datetime
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import exception_view_config, view_config
 
+from ..collab import ANSWER_ROOM, encoded_size
 from ..collab.history import compare_html, snapshot_due
-from ..collab.state import SyncError, decode, encode, missing, state_vector
+from ..collab.state import ForeignClient, SyncError, decode, encode, missing, state_vector
 from ..dates import format_datetime
 from ..resources import Document
 from ..resources.events import ObjectModified, notify
@@ -23,15 +30,17 @@ MAX_CLIENT_ID = 2**53  # Yjs client ids are JavaScript integers
 class SyncRefused(Exception):
     """Raised, not returned, so that pyramid_tm aborts the transaction."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, retry_after=None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 @exception_view_config(SyncRefused, renderer="json")
 def sync_refused(exc, request):
     request.response.status = exc.status
     request.response.cache_control = "no-store"
+    if exc.retry_after:
+        request.response.headers["Retry-After"] = str(exc.retry_after)
     return {"error": exc.message}
 
 
@@ -72,7 +81,7 @@ def _sync_request(request):
     return client, sv, update, awareness, bool(payload.get("leave"))
 
 
-@view_config(context=Document, name="sync", request_method="POST", renderer="json")
+@view_config(context=Document, name="sync", request_method="POST", renderer="json", permission="view")
 def sync(context, request):
     _collaborative(context)
     if not request.has_permission("cowrite", context):
@@ -81,16 +90,29 @@ def sync(context, request):
     settings = request.registry.collab_settings
     if len(update) > settings.max_update_bytes:
         raise SyncRefused(400, "Modification trop grande pour être envoyée en une fois.")
+    if len(awareness) > settings.max_awareness_bytes:
+        raise SyncRefused(413, "Présence trop volumineuse : elle n'a pas été prise en compte.")
     shared, now, user = context.shared, _now(), request.user
+    if update:
+        wait = request.registry.collab_rate.wait(user.id)
+        if wait:
+            raise SyncRefused(429, "Trop de modifications envoyées d'un coup : elles seront "
+                                   "envoyées à nouveau dans un instant.", retry_after=wait)
     try:
         answer = missing(shared.state, sv)  # checks the state vector before anything changes
         if update:
             if snapshot_due(shared, now, settings.burst_seconds):
                 take_snapshot(request, context, now)
-            shared.receive(update, user.id, now, settings.max_bytes)
+            shared.receive(update, user.id, now, settings.max_bytes,
+                           settings.checkpoint_updates, settings.checkpoint_seconds)
             answer = missing(shared.state, sv)
+    except ForeignClient as exc:
+        raise SyncRefused(403, str(exc)) from None
     except SyncError as exc:
         raise SyncRefused(400, str(exc)) from None
+    room = settings.max_answer_bytes - ANSWER_ROOM - encoded_size(len(answer))
+    if room < 0:  # only a document stored before collab.max_bytes was lowered
+        raise SyncRefused(413, "Ce document est trop volumineux pour être ouvert dans l'éditeur.")
     presence, key = request.registry.collab_presence, context.id
     if leaving:
         if presence.leave(key, client, user.id) and shared.dirty:
@@ -98,12 +120,18 @@ def sync(context, request):
     else:
         presence.announce(key, client, user.id, user.title, awareness)
     updates, editors = presence.others(key, client)
+    shown = {}
+    for other, update_bytes in updates.items():  # the others' cursors, while the answer has room
+        room -= encoded_size(len(update_bytes)) + 24
+        if room < 0:
+            break
+        shown[other] = update_bytes
     request.response.cache_control = "no-store"
     return {
         "update": encode(answer),
         "sv": encode(state_vector(shared.state)),
-        "awareness": [encode(a) for a in updates.values()],
-        "clients": sorted(updates),
+        "awareness": [encode(a) for a in shown.values()],
+        "clients": sorted(shown),
         "editors": editors,
         "size": shared.size,
         "max_size": settings.max_bytes,
