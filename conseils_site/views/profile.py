@@ -15,7 +15,7 @@ from ..forms.profile_alerts import AlertsSchema, chosen, initial_alerts
 from ..forms.render import FormError, make_form, process_form
 from ..notify import preferences
 from ..notify.newsletter import unsubscribe as stop_newsletter
-from ..notify.sms import SmsSettings
+from ..notify.sms import SmsSettings, verified_mobile
 from ..resources import SiteRoot
 from ..resources.events import ObjectModified, notify
 from ..security import throttle
@@ -69,7 +69,7 @@ def profile(context, request):
     def save_profile(appstruct):
         if appstruct["sms_alerts"] and not appstruct["mobile"]:
             raise FormError("mobile", SMS_NEEDS_MOBILE)
-        if appstruct["sms_alerts"] and not preferences.sms_enabled(user):
+        if appstruct["sms_alerts"] and not preferences.sms_wanted(user):
             preferences.reset_sms(user)  # SMS on again: the default SMS choices apply
         for name in PROFILE_FIELDS:
             setattr(user, name, appstruct[name])
@@ -115,6 +115,7 @@ def profile(context, request):
             "councils": [c for c in (catalog.by_id(i) for i in user.council_ids) if c is not None],
             "profile_form": profile_result["form"], "password_form": password_result["form"],
             "alerts_form": alerts_result["form"], "sms_enabled": preferences.sms_enabled(user),
+            "mobile_unproved": bool(user.mobile) and verified_mobile(user) is None,
             "sms_cap": SmsSettings.from_settings(request.registry.settings).monthly_cap,
             "calendar_url": personal_calendar_url(request, user)}
 
