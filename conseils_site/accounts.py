@@ -1,5 +1,7 @@
 """The life of an account: created unverified, confirmed by email (pending), decided by a
 validator (active or refused), later disabled or deleted. Views and scripts call these."""
+from urllib.parse import urlencode
+
 from hypatia.query import Eq
 from pyramid.authorization import ACLHelper
 
@@ -7,6 +9,7 @@ from .resources.events import ObjectModified, notify
 from .resources.users import User, now
 from .security.passwords import hash_password
 from .security.principals import compute_principals
+from .security.sessions import end_sessions
 
 PENDING_PEER_REMINDER_HOURS = 24
 PENDING_ANIMATOR_REMINDER_HOURS = 36
@@ -105,6 +108,50 @@ def animators(root):
     catalog = root.catalog
     query = Eq(catalog.indexes["kind"], "user") & Eq(catalog.indexes["state"], "active")
     return [u for u in query.execute(resolver=catalog.get) if u.is_animator]
+
+
+def set_password(user, password, keep_session=None):
+    """A new password (change or reset): every other session of the account ends."""
+    user.password_hash = hash_password(password)
+    end_sessions(user, keep=keep_session)
+
+
+def can_change_state(user, actor):
+    """Why `actor` may not disable or enable `user` (French), or None."""
+    if actor is not None and actor.id == user.id:
+        return "Vous ne pouvez pas désactiver votre propre compte."
+    return None
+
+
+def disable_account(root, user, actor):
+    """The account signs in nowhere, its sessions end and nothing granted to it counts (its
+    principals are a visitor's); enabling it gives everything back. Logged in the audit log."""
+    if user.state == "disabled":
+        return False
+    user.state_before_disabled = user.state
+    user.state = "disabled"
+    end_sessions(user)
+    _record(root, actor, "désactivation de compte", user)
+    notify(ObjectModified(user))
+    return True
+
+
+def enable_account(root, user, actor):
+    if user.state != "disabled":
+        return False
+    user.state = user.state_before_disabled or "active"
+    user.state_before_disabled = None
+    _record(root, actor, "réactivation de compte", user)
+    notify(ObjectModified(user))
+    return True
+
+
+def _record(root, actor, action, user):
+    who = ({"id": actor.id, "name": actor.title, "email": actor.email} if actor is not None
+           else {"id": None, "name": "?"})
+    # the entry leads to this account on the accounts screen (a user has no page of its own)
+    root.audit.record(actor=who, action=action, target="/admin/comptes?" + urlencode({"q": user.email}),
+                      detail=f"{user.title} ({user.email})")
 
 
 def delete_account(root, user):

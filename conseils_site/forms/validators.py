@@ -14,13 +14,19 @@ Colander use:
     password = colander.SchemaNode(colander.String(),
                                    validator=password_validator(user.email, user_names))
 """
-import functools
-
 import colander
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from ..text import fold
+# The rule for a new password has one home; the form validators below apply it.
+from ..security.passwords import (  # noqa: F401 (names the forms and their tests use)
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_COMMON,
+    PASSWORD_HAS_EMAIL,
+    PASSWORD_HAS_NAME,
+    PASSWORD_TOO_SHORT,
+    password_problems,
+)
 
 # Metropolitan France and the overseas départements that have priority neighbourhoods
 # (Guadeloupe and Saint-Martin/Saint-Barthélemy +590, Guyane +594, Martinique +596, La Réunion
@@ -36,14 +42,6 @@ NOT_A_MOBILE = ("Ce numéro n'est pas un numéro de mobile : les SMS ne peuvent 
                 "qu'à un portable (06 ou 07, ou mobile d'outre-mer).")
 NOT_FRENCH = ("Ce numéro n'est pas un numéro de mobile français : seuls les portables de "
               "métropole et d'outre-mer peuvent recevoir nos SMS.")
-
-MIN_PASSWORD_LENGTH = 10
-PASSWORD_TOO_SHORT = f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
-PASSWORD_COMMON = ("Ce mot de passe fait partie des plus utilisés, donc des premiers essayés : "
-                   "choisissez-en un moins prévisible, une courte phrase par exemple.")
-PASSWORD_HAS_EMAIL = "Le mot de passe ne doit pas contenir votre adresse électronique."
-PASSWORD_HAS_NAME = "Le mot de passe ne doit pas contenir votre nom ou votre prénom."
-MIN_PART_LENGTH = 4  # shorter parts of an email or a name match too many good passwords
 
 
 def normalize_mobile(text):
@@ -69,36 +67,6 @@ def normalize_mobile(text):
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         raise ValueError(NOT_A_MOBILE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-@functools.cache
-def _common_passwords():
-    """zxcvbn's 30,000 most frequent passwords (from leaked password lists)."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
-def password_problems(password, email="", names=()):
-    """What is wrong with a new password, in French; empty when it is acceptable."""
-    password = password or ""
-    problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(PASSWORD_TOO_SHORT)
-    if password.lower() in _common_passwords() or fold(password) in _common_passwords():
-        problems.append(PASSWORD_COMMON)
-    folded = fold(password)
-    email = fold((email or "").strip())
-    local = email.partition("@")[0]
-    if email and (email in folded or (len(local) >= MIN_PART_LENGTH and local in folded)):
-        problems.append(PASSWORD_HAS_EMAIL)
-    parts = set()
-    for name in names or ():
-        words = [w for w in fold(name or "").replace("-", " ").replace("'", " ").split() if w]
-        parts.update(words)
-        parts.add("".join(words))  # "Jean-Pierre" typed as "jeanpierre"
-    if any(len(part) >= MIN_PART_LENGTH and part in folded for part in parts):
-        problems.append(PASSWORD_HAS_NAME)
-    return problems
 
 
 def prepare_mobile(value):

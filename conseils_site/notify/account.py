@@ -152,6 +152,23 @@ def send_validation_request(request_or_mailer, validators, applicant, base_url=N
     return sent
 
 
+def send_already_registered(request, user):
+    """« Inscription » with an address that has an account: the page says what it says to
+    everyone, and only the owner learns, here, that the account exists. No token: the reset
+    link leads to the form that sends one."""
+    text, html = compose(
+        f"Bonjour {user.first_name},",
+        ["Quelqu'un (sans doute vous) vient de demander une inscription sur la plate-forme des "
+         "conseils citoyens avec cette adresse électronique. Vous avez déjà un compte : "
+         "aucun nouveau compte n'a été créé, et le vôtre n'a pas changé.",
+         "Pour vous connecter, utilisez votre adresse et votre mot de passe."],
+        ("Me connecter", resource_url(request, request.root, "connexion")),
+        ["Mot de passe oublié ? Choisissez-en un nouveau ici : "
+         + resource_url(request, request.root, "mot-de-passe-oublie"),
+         "Si vous n'avez rien demandé, ignorez ce message."])
+    return request.mailer.send(user.email, "Vous avez déjà un compte", text, html)
+
+
 def contact_email(settings):
     """Where people write to the animators (the conditions and privacy pages show it too)."""
     return (settings.get("conseils.contact_email") or settings.get("conseils.admin_email")

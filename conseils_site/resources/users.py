@@ -78,6 +78,8 @@ class User(Folder):
     decision_message = ""
     reminded = ()
     calendar_token = None  # the secret of the personal calendar address (conseils_site.calendar)
+    sessions = None  # session id → start time: an OOBTree made at the first sign-in (security.sessions)
+    state_before_disabled = None  # what enabling a disabled account gives back
 
     def __init__(self, email, first_name, last_name, password_hash, roles=(), state="unverified",
                  council_ids=()):

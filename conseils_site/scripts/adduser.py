@@ -12,9 +12,8 @@ import sys
 
 from colander import EMAIL_RE
 
-from ..forms.validators import password_problems
 from ..resources.users import User, now
-from ..security.passwords import hash_password
+from ..security.passwords import hash_password, password_problems
 from . import open_site
 
 ROLES = ("animateur", "conseiller")
@@ -59,11 +58,7 @@ def main(argv=None, stdin=None, out=None, err=None):
     except (EOFError, KeyboardInterrupt):
         print("\nAbandon : rien n'a été créé.", file=err)
         return 1
-    problems = password_problems(password, email, [first_name, last_name])
-    if problems:
-        print("Mot de passe refusé :", file=err)
-        for problem in problems:
-            print(f"  - {problem}", file=err)
+    if refused(password_problems(password, email, [first_name, last_name]), err):
         return 1
 
     try:
@@ -71,6 +66,15 @@ def main(argv=None, stdin=None, out=None, err=None):
     except (OSError, LookupError) as exc:
         print(f"Impossible d'ouvrir le site avec {args.ini_file} : {exc}", file=err)
         return 2
+
+
+def refused(problems, err):
+    """Say why the password is refused (the rule of every form: security.passwords)."""
+    if problems:
+        print("Mot de passe refusé :", file=err)
+        for problem in problems:
+            print(f"  - {problem}", file=err)
+    return bool(problems)
 
 
 def _create(args, email, first_name, last_name, password, out, err):
@@ -84,6 +88,10 @@ def _create(args, email, first_name, last_name, password, out, err):
             if council is None:
                 print(f"Aucun conseil n'a le code « {args.council} » : rien n'a été créé. "
                       "(Les codes sont dans l'annuaire : /conseils.csv)", file=err)
+                return 1
+            # judged again now that the council's commune is known
+            if refused(password_problems(password, email, [first_name, last_name],
+                                         commune=council.commune_name), err):
                 return 1
         user = User(email, first_name, last_name, hash_password(password),
                     roles=("animateur",) if args.role == "animateur" else (), state="active",

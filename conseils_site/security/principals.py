@@ -28,13 +28,11 @@ def user_principal(user_id):
 
 def compute_principals(user, catalog):
     principals = [Everyone]
-    if user is None:
+    if user is None or not user.is_active:
+        # Unconfirmed, pending, refused or disabled: nothing more than an anonymous visitor, so
+        # nothing granted to `user:<id>` (local roles, authorship) counts until it is active.
         return principals
-    principals += [Authenticated, user_principal(user.id)]
-    if not user.is_active:
-        # Unconfirmed, pending, refused or disabled: nothing more than an anonymous visitor.
-        return principals
-    principals.append(COUNCILLOR)
+    principals += [Authenticated, user_principal(user.id), COUNCILLOR]
     principals += [f"role:{role}" for role in user.roles if role != "conseiller"]
     groupmates = set()
     for council_id in user.council_ids:

@@ -9,9 +9,16 @@ from pyramid.view import view_config
 from ..accounts import AccountError, animators, confirm_email, create_account, validators_of
 from ..forms.account import COUNCIL_MISSING, CouncilLookup, EmailSchema, RegistrationSchema, search_councils
 from ..forms.render import FormError, make_form, process_form
-from ..notify.account import contact_email, send_confirmation, send_validation_request
+from ..notify.account import (
+    contact_email,
+    send_already_registered,
+    send_confirmation,
+    send_validation_request,
+)
 from ..resources import SiteRoot
+from ..resources.users import normalize_email
 from ..security import SESSION_COOKIE
+from ..security.passwords import hash_password
 from ..security.tokens import (
     CONFIRM_EMAIL,
     MAX_AGE,
@@ -68,11 +75,15 @@ def register(context, request):
                 appstruct["last_name"], council=lookup.council,
                 mobile=appstruct["mobile"], role_in_council=appstruct["role_in_council"],
                 newsletter=appstruct["newsletter"], sms_alerts=appstruct["sms_alerts"])
-        except AccountError as exc:  # the same address, registered a moment ago
-            raise FormError("email", str(exc)) from None
-        send_confirmation(request, user, issue_token(request.registry.settings, user,
-                                                     CONFIRM_EMAIL))
-        request.session[SENT_EMAIL_KEY] = user.email
+        except AccountError:
+            # A known address gets the same answer as a new one (no existence oracle): only
+            # its owner is told, by mail; the hash costs what a new account's would.
+            hash_password(appstruct["password"])
+            send_already_registered(request, context.users.find_by_email(appstruct["email"]))
+        else:
+            send_confirmation(request, user, issue_token(request.registry.settings, user,
+                                                         CONFIRM_EMAIL))
+        request.session[SENT_EMAIL_KEY] = normalize_email(appstruct["email"])
         return HTTPSeeOther(request.resource_url(context, "inscription", query={"envoye": 1}))
 
     result = process_form(request, form, create)

@@ -7,11 +7,12 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from ..forms.account import EmailSchema, LoginSchema, NewPasswordSchema
+from ..accounts import set_password
+from ..forms.account import EmailSchema, LoginSchema, NewPasswordSchema, password_owner_of
 from ..forms.render import FormError, make_form, process_form
 from ..notify.account import contact_email, send_password_reset
 from ..resources import SiteRoot
-from ..security import throttle
+from ..security import current_session_id, throttle
 from ..security.passwords import check_password, hash_password, needs_rehash
 from ..security.tokens import (
     MAX_AGE,
@@ -200,13 +201,13 @@ def reset_password(context, request):
             [("/mot-de-passe-oublie", "Recevoir un nouveau lien"), ("/connexion", "Connexion")],
             status=400)
     schema = NewPasswordSchema().bind(
-        request=request, password_owner=(user.email, [user.first_name, user.last_name]))
+        request=request, password_owner=password_owner_of(request, user))
     form = make_form(request, schema, "Enregistrer mon nouveau mot de passe", formid="nouveau")
 
     def save(appstruct):
         if not check_and_consume(user, RESET_PASSWORD, nonce):
             raise FormError("password", TOKEN_USED)
-        user.password_hash = hash_password(appstruct["password"])
+        set_password(user, appstruct["password"], keep_session=current_session_id(request))
         throttle.clear_failures(context, user.email)
         request.session.flash("Votre nouveau mot de passe est enregistré. Connectez-vous avec "
                               "lui dès maintenant.")

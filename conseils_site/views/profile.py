@@ -7,10 +7,15 @@ from pyramid.response import Response
 from pyramid.security import forget
 from pyramid.view import view_config
 
-from ..accounts import delete_account
+from ..accounts import delete_account, set_password
 from ..addresses import public_url, resource_url
 from ..calendar import personal_calendar_url
-from ..forms.account import DeleteAccountSchema, PasswordChangeSchema, ProfileSchema
+from ..forms.account import (
+    DeleteAccountSchema,
+    PasswordChangeSchema,
+    ProfileSchema,
+    password_owner_of,
+)
 from ..forms.profile_alerts import AlertsSchema, chosen, initial_alerts
 from ..forms.render import FormError, make_form, process_form
 from ..notify import preferences
@@ -18,8 +23,9 @@ from ..notify.newsletter import unsubscribe as stop_newsletter
 from ..notify.sms import SmsSettings, verified_mobile
 from ..resources import SiteRoot
 from ..resources.events import ObjectModified, notify
-from ..security import throttle
-from ..security.passwords import check_password, hash_password
+from ..security import current_session_id, throttle
+from ..security.passwords import check_password
+from ..security.sessions import end_sessions
 from .account import FORM_PAGE
 
 PROFILE_FIELDS = ("first_name", "last_name", "role_in_council", "mobile", "newsletter",
@@ -27,7 +33,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "role_in_council", "mobile", "newsl
 # Never in the download: secrets, and the tree's own bookkeeping. `decided_by` names another
 # person (the validator); the decision's date and message are given instead.
 NOT_EXPORTED = {"password_hash", "tokens", "data", "decided_by", "local_roles", "calendar_token",
-                "alert_preferences"}
+                "alert_preferences", "sessions"}
 SMS_NEEDS_MOBILE = ("Pour recevoir des alertes par SMS, indiquez votre numéro de mobile (ou "
                     "décochez la case des alertes SMS).")
 SMS_CHOICES_NEED_MOBILE = ("Pour recevoir des SMS, indiquez d'abord votre numéro de mobile dans "
@@ -62,7 +68,7 @@ def profile(context, request):
         return to_login(request)
     profile_form = make_form(request, ProfileSchema(), "Enregistrer mon profil", formid="profil")
     password_schema = PasswordChangeSchema().bind(
-        request=request, password_owner=(user.email, [user.first_name, user.last_name]))
+        request=request, password_owner=password_owner_of(request, user))
     password_form = make_form(request, password_schema, "Changer mon mot de passe",
                               formid="motdepasse")
 
@@ -96,8 +102,9 @@ def profile(context, request):
 
     def change_password(appstruct):
         check_current_password(request, user, appstruct["current_password"], "current_password")
-        user.password_hash = hash_password(appstruct["new_password"])
-        request.session.flash("Votre nouveau mot de passe est enregistré.")
+        set_password(user, appstruct["new_password"], keep_session=current_session_id(request))
+        request.session.flash("Votre nouveau mot de passe est enregistré. Vos autres appareils "
+                              "sont déconnectés.")
         return HTTPSeeOther(request.resource_url(context, "mon-profil"))
 
     initial = {name: getattr(user, name) for name in PROFILE_FIELDS}
@@ -118,6 +125,19 @@ def profile(context, request):
             "mobile_unproved": bool(user.mobile) and verified_mobile(user) is None,
             "sms_cap": SmsSettings.from_settings(request.registry.settings).monthly_cap,
             "calendar_url": personal_calendar_url(request, user)}
+
+
+@view_config(context=SiteRoot, name="mon-profil", path_info=r"^/mon-profil/appareils/?$",
+             request_method="POST")
+def sign_out_elsewhere(context, request):
+    """« Se déconnecter de tous les appareils »: every session but this one ends."""
+    user = request.user
+    if user is None:
+        return to_login(request)
+    end_sessions(user, keep=current_session_id(request))
+    request.session.flash("Vos autres appareils sont déconnectés : il faudra s'y connecter à "
+                          "nouveau.")
+    return HTTPSeeOther(request.resource_url(context, "mon-profil", anchor="mes-appareils"))
 
 
 def _when(value):
