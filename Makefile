@@ -56,6 +56,7 @@ bench: install assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.collab_load $(COLLAB_ARGS)
 	$(BIN)/python -m bench.scripts_scale
+	$(BIN)/python -m bench.sms_slow
 
 # Regenerate the shipped geography and the demo directory from their sources (developers only).
 data: install

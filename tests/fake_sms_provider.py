@@ -29,11 +29,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status, payload):
         body = json.dumps(payload).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a client that timed out has gone: the SMS was accepted all the same
 
     def do_POST(self):
         provider = self.server.provider
@@ -78,6 +81,7 @@ class FakeSmsProvider:
         self.keys = {}  # Idempotency-Key -> the id given to its message
         self._failures = []  # [status, count left]
         self._delays = []  # [seconds, count left]
+        self._every = None  # (step, seconds)
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.provider = self
@@ -101,7 +105,14 @@ class FakeSmsProvider:
         with self._changed:
             self._delays.append([seconds, count])
 
+    def slow_every(self, step, seconds):
+        """From now on, every `step`-th new message is answered after `seconds` (0: stop)."""
+        with self._changed:
+            self._every = (step, seconds) if seconds else None
+
     def _take_delay(self):
+        if self._every and len(self.messages) % self._every[0] == 0:
+            return self._every[1]
         if self._delays:
             delay = self._delays[0]
             delay[1] -= 1
