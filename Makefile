@@ -55,6 +55,7 @@ browser-deps:
 bench: install assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.collab_load $(COLLAB_ARGS)
+	$(BIN)/python -m bench.collab_growth
 	$(BIN)/python -m bench.scripts_scale
 	$(BIN)/python -m bench.sms_slow
 
