@@ -124,7 +124,7 @@ def _rows(reader):
 def _unreadable(exc):
     if "field larger than field limit" in str(exc):
         return (f"champ trop long : {FIELD_MAX:,} caractères au plus par champ".replace(",", " "))
-    return f"ligne illisible ({exc})"
+    return "ligne illisible : guillemets mal placés ou caractère inattendu"
 
 
 def _check(line, record, geography, seen):
