@@ -94,6 +94,46 @@ def catalog_changes(root, ctx):
         ctx.changed += 1
 
 
+def spread_text_index(root, ctx):
+    """hypatia's lexicon numbered new words in sequence and kept a rare word's documents in a
+    dict: two documents indexed at the same time collided there. The text index is rebuilt as
+    `catalog.make_text_index` makes it now (random word ids, a BTree per word)."""
+    from .catalog import spread_text_index as is_spread
+
+    catalog = root.catalog
+    if not is_spread(catalog.indexes["text"]):
+        ctx.changed += catalog.renew_text_index(progress=ctx.progress)
+
+
+def forum_reply_keys(root, ctx):
+    """Replies were named by their number, taken from a counter on the topic that every reply
+    rewrote; they are now keyed by their date and id (`resources.forum.reply_name`) and numbered
+    by their rank, the same numbers as before. Their catalog order follows."""
+    from .resources.forum import Section, reply_name
+
+    catalog = root.catalog
+    sections = list(root["forum"].values()) + [group["forum"] for group in root.groups.values()
+                                                if "forum" in group]
+    for section in sections:
+        if not isinstance(section, Section):
+            continue
+        for topic in list(section.values()):
+            old = sorted((int(name), reply) for name, reply in topic.data.items() if name.isdigit())
+            stamp = 0
+            for number, reply in old:
+                stamp = max(int(reply.created.timestamp() * 1_000_000), stamp + 1)
+                del topic.data[str(number)]
+                reply._p_activate()
+                reply.__dict__.pop("number", None)  # the rank says it now
+                reply.__dict__.pop("__name__", None)
+                reply.key = reply_name(stamp, reply.id)
+                topic.data[reply.key] = reply
+                catalog.reindex_some(reply, ("forum_order",))
+                ctx.changed += 1
+            if old:
+                catalog.reindex_some(topic, ("forum_order", "newest"))
+
+
 STEPS = (
     Step("0001-login-failures", "crée le registre des échecs de connexion s'il manque",
          login_failures_folder),
@@ -101,6 +141,10 @@ STEPS = (
          reindex_allowed),
     Step("0003-catalog-changes", "ajoute au catalogue le compteur de ses changements",
          catalog_changes),
+    Step("0004-spread-text-index", "refait l'index du texte pour que des écritures simultanées "
+         "ne se gênent plus", spread_text_index),
+    Step("0005-forum-reply-keys", "range les réponses du forum sous des clés datées (leurs "
+         "numéros ne changent pas)", forum_reply_keys),
 )
 
 

@@ -25,6 +25,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RETRY_MARK = "conseils-retry"
+CONFLICT_MARK = "conseils-conflict-on"  # the class of the object a retried conflict was on
 
 
 def free_port():
@@ -253,6 +254,74 @@ def warm_up(url, council_path, email):
     visitor.csrf(council_path + "/@@nouveau-document")
 
 
+def conflict_class(exc):
+    """The class of the persistent object a ConflictError names (ZODB puts it in the message
+    when it knows it), else the exception's own class."""
+    found = re.search(r"class ([\w.]+)", str(exc))
+    return found.group(1) if found else type(exc).__name__
+
+
+def conflict_classes(log_text):
+    """How many retried conflicts, and requests whose last attempt conflicted too, each class of
+    object had, read from a server's log."""
+    counts = {}
+    for line in log_text.splitlines():
+        if line.startswith(CONFLICT_MARK):
+            name = line.split(" ")[1].strip()
+        elif "Écriture abandonnée" in line:  # views/conflicts.py: the last attempt conflicted too
+            name = "exhausted " + conflict_class(line)
+        else:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def conflict_oids(log_text):
+    """The oids (hex) of the objects retried conflicts were on."""
+    return [line.split(" ")[2] for line in log_text.splitlines()
+            if line.startswith(CONFLICT_MARK) and line.count(" ") >= 2 and line.split(" ")[2] != "-"]
+
+
+def owners_of(db, oids):
+    """What each oid of a conflict belongs to ("catalog text _wordinfo", "users by_email"…):
+    the BTrees of the catalog's indexes and of the site's folders, their buckets included."""
+    from BTrees.Interfaces import IBTree
+
+    wanted, named = set(oids), {}
+    with db.transaction() as conn:
+        root = conn.root()["conseils_site"]
+
+        def mark(label, obj, depth=0):
+            oid = getattr(obj, "_p_oid", None)
+            if oid is not None and oid.hex() in wanted:
+                named.setdefault(oid.hex(), label)
+            if IBTree.providedBy(obj):
+                bucket = obj._firstbucket
+                while bucket is not None:
+                    if bucket._p_oid is not None and bucket._p_oid.hex() in wanted:
+                        named.setdefault(bucket._p_oid.hex(), label + " (bucket)")
+                    bucket = bucket._next
+
+        catalog = root.catalog
+        mark("catalog objects", catalog.objects)
+        for name, index in catalog.indexes.items():
+            for attr in ("_fwd_index", "_rev_index", "_not_indexed"):
+                if hasattr(index, attr):
+                    mark(f"index {name} {attr}", getattr(index, attr))
+            if name == "text":
+                for attr in ("_wordinfo", "_docweight", "_docwords"):
+                    mark(f"index text {attr}", getattr(index.index, attr))
+                mark("lexicon _wids", index.lexicon._wids)
+                mark("lexicon _words", index.lexicon._words)
+        mark("users data", root.users.data)
+        mark("users by_email", root.users.by_email)
+        mark("alerts pending", root.alerts.pending)
+        mark("audit", getattr(root.audit, "entries", None))
+        for council in root.territoires._councils.values():
+            mark("a council's data", council.data)
+    return {oid: named.get(oid, "?") for oid in wanted}
+
+
 def retried_writes(retry_lines):
     """The titles and emails of the writes that were retried at least once."""
     return {line.split(" ", 4)[4] for line in retry_lines if line.count(" ") >= 4}
@@ -273,6 +342,9 @@ def serve(ini, server_name="main"):
         what = request.POST.get("title") or request.POST.get("email") if request.method == "POST" else ""
         print(f"{RETRY_MARK} {type(event.exception).__name__} {request.method} {request.path} "
               f"{what or ''}".rstrip(), file=sys.stderr, flush=True)
+        oid = getattr(event.exception, "oid", None)
+        print(f"{CONFLICT_MARK} {conflict_class(event.exception)} {oid.hex() if oid else '-'}",
+              file=sys.stderr, flush=True)
 
     app.registry.registerHandler(count_retry, (IBeforeRetry,))
     server = loader.get_wsgi_server(server_name, defaults)
@@ -531,6 +603,169 @@ def check_kept(db, workload):
         report["users_length_ok"] = len(root.users) == len(list(root.users.keys()))
         report["catalog_length_ok"] = len(root.catalog) == len(list(root.catalog.objects.keys()))
     return report
+
+# --- a crowd: many people pressing « Envoyer » at the same instant ---------------------------
+
+CROWD_COUNCILS = 10
+
+
+def prepare_crowd(uri, tmp_path, councils=CROWD_COUNCILS):
+    """A site with `councils` councils (codes K0, K1…), one validated member each and a forum
+    topic in the first rubrique, made through the app in this process."""
+    from conseils_site.importer import import_councils
+    from conseils_site.resources.bootstrap import close_database
+    from conseils_site.resources.forum import Topic
+    from conseils_site.resources.users import User
+    from conseils_site.scripts import open_registry_root
+    from conseils_site.security.passwords import hash_password
+    from tests.conftest import make_app
+
+    wsgi = make_app(**{"zodbconn.uri": uri, "mail.queue_path": str(tmp_path / "setup-mail"),
+                       "conseils.upload_path": str(tmp_path / "setup-uploads")})
+    lines = ["code,nom,commune,latitude,longitude"]
+    lines += [f"K{n},Conseil du quartier {n},42218,45.4{n},4.3{n}" for n in range(councils)]
+    lines.append("C,Conseil des Francs-Moisins,93066,48.93,2.36")
+    try:
+        with open_registry_root(wsgi.registry) as (root, tm):
+            import_councils(root, "\n".join(lines).encode() + b"\n")
+            password_hash = hash_password(PASSWORD)
+            paths, emails = [], []
+            for n in range(councils):
+                council = root.territoires.council_by_code(f"K{n}")
+                email = f"membre.{n}@exemple.fr"
+                user = root.users.add_user(User(email, "Membre", f"N{n}", password_hash,
+                                                state="active", council_ids=[council.id]))
+                emails.append(email)
+                paths.append(f"/territoires/{council.__parent__.__parent__.__name__}/"
+                             f"{council.__parent__.__name__}/{council.__name__}")
+                if n == 0:
+                    category = root["forum"].categories()[0]
+                    topic = category.add_topic(Topic("Un sujet très discuté", "<p>Qui répond ?</p>",
+                                                     "Qui répond ?", user.id))
+                    topic_path = (f"/forum/{category.__name__}/{topic.__name__}")
+            tm.commit()
+    finally:
+        close_database(wsgi.registry._zodb_databases[""])
+    return {"council_paths": paths, "emails": emails, "topic_path": topic_path}
+
+
+class Crowd:
+    """Documents created in every council, replies to one topic and registrations, each by its
+    own thread, every request prepared (signed in, form token read) before a barrier releases
+    them all together. Each entry records the answer the site gave."""
+
+    def __init__(self, urls, site, documents=50, replies=30, registrations=30):
+        self.urls, self.site = urls, site
+        self.counts = (documents, replies, registrations)
+        self.entries = []
+
+    def _session(self, url, email=None):
+        visitor = Visitor(url)
+        if email is not None:
+            visitor.login(email, PASSWORD)
+        return visitor
+
+    def prepare(self):
+        """(entry, send) pairs: `send()` posts one write with a token read beforehand."""
+        documents, replies, registrations = self.counts
+        site, prepared = self.site, []
+        members = {}  # (server, member) → signed-in visitor: one sign-in each, sessions shared
+
+        def member(n, url):
+            key = (url, n)
+            if key not in members:
+                members[key] = self._session(url, site["emails"][n])
+            return members[key]
+
+        def add(kind, key, url, visitor, path, form_page, fields, files=None):
+            token = visitor.csrf(form_page)
+            entry = {"kind": kind, "key": key, "server": url, "status": None}
+
+            def send():
+                try:
+                    response = visitor.http.post(
+                        url + path, data={"_charset_": "UTF-8", "csrf_token": token, **fields},
+                        files=files, allow_redirects=False, timeout=600)
+                    entry["status"] = response.status_code
+                    if response.status_code >= 400:
+                        entry["answer"] = response.text
+                except requests.RequestException as exc:
+                    entry["error"] = repr(exc)
+            self.entries.append(entry)
+            prepared.append(send)
+
+        councils = len(site["council_paths"])
+        for n in range(documents):
+            url, c = self.urls[n % len(self.urls)], n % councils
+            path = site["council_paths"][c] + "/@@nouveau-document"
+            title = f"Compte rendu {n} de la foule"
+            add("document", title, url, member(c, url), path, path,
+                {"__formid__": "document", "title": title, "mode": "classique",
+                 "description": f"Écrit par la foule, numéro {n}", "body": "",
+                 "visibility": "conseil"},
+                files={"files": (f"foule-{n}.txt", f"Fichier {n}\n".encode() * 10, "text/plain")})
+        for n in range(replies):
+            url = self.urls[n % len(self.urls)]
+            path = site["topic_path"] + "/@@repondre"
+            text = f"Réponse numéro {n} de la foule"
+            add("reply", text, url, member(n % councils, url), path, path,
+                {"__formid__": "reponse", "text": text, "quote": ""})
+        for n in range(registrations):
+            url = self.urls[n % len(self.urls)]
+            email = f"foule.{n}@exemple.fr"
+            add("registration", email, url, self._session(url), "/inscription", "/inscription",
+                {"__formid__": "inscription", "first_name": "Inscrite", "last_name": f"N{n}",
+                 "email": email, "password": PASSWORD, "council_search": "Francs-Moisins",
+                 "council": "C", "role_in_council": "habitante", "mobile": "", "terms": "true"})
+        return prepared
+
+    def run(self):
+        started = time.monotonic()
+        run_threads(self.prepare())
+        self.seconds = time.monotonic() - started
+        return self
+
+    def statuses(self):
+        counts = {}
+        for entry in self.entries:
+            key = entry["status"] if entry["status"] is not None else "no answer"
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def failed(self):
+        """Writes the site did not acknowledge with its redirection after success."""
+        return [e for e in self.entries if e["status"] != 303]
+
+
+def crowd_kept(db, crowd):
+    """The writes of the crowd that the database does not hold (found and indexed)."""
+    missing = []
+    with db.transaction() as conn:
+        root = conn.root()["conseils_site"]
+        catalog = root.catalog
+        titles = {}
+        for docid in catalog.indexes["kind"].applyEq("document"):
+            obj = catalog.get(docid)
+            titles[obj.title] = obj
+        topic = root["forum"].categories()[0].values()
+        replies = {}
+        for t in topic:
+            for reply in t.values():
+                replies[reply.source] = reply
+        for entry in crowd.entries:
+            if entry["kind"] == "document":
+                found = entry["key"] in titles and titles[entry["key"]].attachments()
+            elif entry["kind"] == "reply":
+                reply = replies.get(entry["key"])
+                found = reply is not None and catalog.get(reply._docid) is reply
+            else:
+                user = root.users.find_by_email(entry["key"])
+                found = user is not None and catalog.get(user._docid) is user
+            if not found:
+                missing.append(entry["key"])
+        numbers = sorted(r.number for t in topic for r in t.values())
+    return {"missing": missing, "reply_numbers": numbers}
+
 
 if __name__ == "__main__":
     serve(*sys.argv[1:])

@@ -7,12 +7,11 @@ from hypatia.catalog import Catalog as IndexSet
 from hypatia.field import FieldIndex
 from hypatia.keyword import KeywordIndex
 from hypatia.text import TextIndex
-from hypatia.text.lexicon import Lexicon
 from persistent import Persistent
 from pyramid.traversal import find_root
 
 from . import discriminators as d
-from .lexicon import FoldingSplitter
+from .lexicon import FoldingSplitter, SpreadLexicon, SpreadOkapiIndex
 
 
 def make_indexes():
@@ -33,8 +32,19 @@ def make_indexes():
     indexes["sort_commune"] = FieldIndex(d.sort_commune)
     indexes["forum"] = KeywordIndex(d.forum)
     indexes["forum_order"] = FieldIndex(d.forum_order)
-    indexes["text"] = TextIndex(d.text, lexicon=Lexicon(FoldingSplitter()))
+    indexes["text"] = make_text_index()
     return indexes
+
+
+def make_text_index():
+    """Words folded as people type them, kept where concurrent documents do not collide."""
+    lexicon = SpreadLexicon(FoldingSplitter())
+    return TextIndex(d.text, lexicon=lexicon, index=SpreadOkapiIndex(lexicon, TextIndex.family))
+
+
+def spread_text_index(index):
+    """Whether a text index is of the kind `make_text_index` makes (evolve step 0004)."""
+    return isinstance(index.lexicon, SpreadLexicon) and isinstance(index.index, SpreadOkapiIndex)
 
 
 class Catalog(Persistent):
@@ -108,6 +118,31 @@ class Catalog(Persistent):
         if added:
             self.changed()
         return added
+
+    def renew_text_index(self, progress=None):
+        """Rebuild the text index as `make_text_index` makes it, from the objects we have."""
+        index = make_text_index()
+        total = len(self.objects)
+        for n, (docid, obj) in enumerate(self.objects.items(), 1):
+            index.index_doc(docid, obj)
+            if progress is not None:
+                progress(n, total)
+        self.indexes["text"] = index
+        self.changed()
+        return total
+
+    def reindex_some(self, obj, names):
+        """Bring only the named indexes up to date for `obj` (an object already catalogued)."""
+        docid = getattr(obj, "_docid", None)
+        if docid is None or self.objects.get(docid) is not obj:
+            return False
+        before = [self.indexes[name]._rev_index.get(docid) for name in names]
+        for name in names:
+            self.indexes[name].index_doc(docid, obj)
+        if before != [self.indexes[name]._rev_index.get(docid) for name in names]:
+            self.changed()
+            return True
+        return False
 
     def _new_docid(self):
         # Random ids spread writers over buckets, so two concurrent adds seldom conflict (not a

@@ -3,6 +3,10 @@ from pyramid.traversal import find_root
 
 from ..resources.events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
 from . import walk
+from .deferred import reindex_after_commit
+
+# What a reply changes of its topic in the catalog: its place in the rubrique and in search.
+TOPIC_ACTIVITY = ("forum_order", "newest")
 
 
 def _catalog(event):
@@ -20,6 +24,16 @@ def on_added(event):
         for obj in walk(event.object):
             if _indexable(obj):
                 catalog.index(obj)
+        _follow_activity(catalog, event.object)
+
+
+def _follow_activity(catalog, obj):
+    """A new reply moves its topic up: just after the commit (catalog.deferred), so that
+    replies sent together do not all rewrite the topic's entries; at once without a database."""
+    topic = getattr(obj, "topic", None)
+    if getattr(obj, "kind", None) == "forum_reply" and topic is not None:
+        if not reindex_after_commit(topic, TOPIC_ACTIVITY):
+            catalog.reindex_some(topic, TOPIC_ACTIVITY)
 
 
 def on_modified(event):

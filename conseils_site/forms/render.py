@@ -6,6 +6,12 @@ from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_request
 
 OWN_TEMPLATES = "conseils_site:templates/deform"
+# A save that still met a write conflict on its last attempt (views/conflicts.py) shows its form
+# again, with what was typed and this message, and saves nothing.
+CONFLICT_REPLAY, CONFLICT_REPLAYED = "conseils.conflict_replay", "conseils.conflict_replayed"
+CONFLICT_MESSAGE = ("Beaucoup de personnes écrivent sur le site en ce moment et votre envoi n'a "
+                    "pas pu être enregistré. Ce que vous avez saisi est conservé ci-dessous : "
+                    "envoyez-le à nouveau.")
 
 
 def _translator(term):
@@ -68,6 +74,10 @@ def process_form(request, form, on_success, initial=None, button_name="submit"):
         except deform.ValidationFailure as failure:
             request.response.status = 400
             return {"form": failure.render(), "form_error": True}
+        if request.environ.get(CONFLICT_REPLAY):
+            request.environ[CONFLICT_REPLAYED] = True
+            form.widget.handle_error(form, colander.Invalid(form.schema, CONFLICT_MESSAGE))
+            return {"form": form.render(appstruct, readonly=False), "form_error": True}
         try:
             return on_success(appstruct)
         except FormError as error:

@@ -28,7 +28,7 @@ from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 
 from .content import utcnow
-from .events import ObjectModified, notify
+from .events import notify
 from .folder import Folder, new_id
 
 ANIMATOR = "role:animateur"
@@ -259,8 +259,7 @@ class Topic(Message, Folder):
         self.title = title
         self.text, self.source = text, source
         self.author_id = author_id
-        self.created = self.modified = self.last_activity = utcnow()
-        self.last_number = 0  # the number of the last reply; the first message is 0
+        self.created = self.modified = utcnow()
         self.followers = OOTreeSet()
         if author_id:
             self.followers.add(author_id)
@@ -274,8 +273,30 @@ class Topic(Message, Folder):
         return self.__parent__
 
     @property
+    def last_number(self):
+        """The number of the last reply (the first message is 0): replies are never removed
+        from a thread (deleting one erases its text), so it is their count, a Length."""
+        return len(self)
+
+    @property
     def reply_count(self):
-        return self.last_number
+        return len(self)
+
+    @property
+    def last_activity(self):
+        """The newest reply's date, or the date the topic was given (its creation, a move…).
+        Read from the thread, never written by a reply: concurrent replies leave the topic's
+        own record alone (the catalog's order follows after each commit, catalog.deferred)."""
+        self._p_activate()
+        floor = self.__dict__.get("last_activity") or self.created
+        newest = self.reply(len(self)) if len(self) else None
+        return max(floor, newest.created) if newest is not None else floor
+
+    @last_activity.setter
+    def last_activity(self, value):
+        self._p_activate()
+        self.__dict__["last_activity"] = value
+        self._p_changed = True
 
     @property
     def sort_date(self):
@@ -293,19 +314,45 @@ class Topic(Message, Folder):
         return -stamp if self.pinned else PIN_OFFSET - stamp
 
     def add_reply(self, reply):
-        """Number the reply, put it in the thread (firing ObjectAdded) and make its author a
-        follower; the topic is reindexed, its activity having moved."""
-        self.last_number += 1
-        reply.number = self.last_number
-        self.add(str(reply.number), reply)
-        self.last_activity = reply.created
-        if reply.author_id:
+        """Put the reply in the thread (firing ObjectAdded) and make its author a follower.
+
+        Nothing on the topic itself is written: the reply's name is its date in microseconds
+        and its id (`reply_name`), so replies sent at the same moment are different keys of the
+        thread's BTree, and its number is its rank there. A reply made in the same microsecond
+        as the thread's last one (a script adding several) is placed just after it."""
+        stamp = int(reply.created.timestamp() * 1_000_000)
+        if len(self):
+            stamp = max(stamp, int(self.data.maxKey().split("-", 1)[0]) + 1)
+        self.add(reply_name(stamp, reply.id), reply)
+        if reply.author_id and reply.author_id not in self.followers:
             self.followers.add(reply.author_id)
-        notify(ObjectModified(self))
         return reply
 
     def reply(self, number):
-        return self.get(str(number))
+        """The reply of this number (1 for the first), or None."""
+        if not isinstance(number, int) or not 1 <= number <= len(self):
+            return None
+        named = self.data.get(str(number))  # named by its number by older code (evolve 0005)
+        return named if named is not None else self.data.values()[number - 1]
+
+    def number_of(self, reply):
+        """A reply's rank in the thread: how many keys sort before or at its own."""
+        return len(self.data.keys(max=reply.key))
+
+    def __getitem__(self, name):
+        """Replies are reached by their number (`<sujet>/3`), as their addresses say."""
+        if name.isdigit() and name not in self.data:
+            reply = self.reply(int(name))
+            if reply is None:
+                raise KeyError(name)
+            return reply
+        return self.data[name]
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
 
     def message(self, number):
         return self if number == 0 else self.reply(number)
@@ -321,11 +368,26 @@ class Topic(Message, Folder):
         return user_id in self.followers
 
 
+def reply_name(stamp, reply_id):
+    """A reply's name in its thread: its date in microseconds, then its id. The names sort as
+    the replies came, and two replies sent together never take the same one."""
+    return f"{stamp:017d}-{reply_id}"
+
+
 class Reply(Message, Persistent):
     kind = "forum_reply"
-    __name__ = None
     __parent__ = None
-    number = None
+    key = None  # its key in the thread's BTree (`reply_name`)
+
+    @property
+    def __name__(self):
+        """Its number, as a name: addresses of replies read `<sujet>/3`."""
+        number = self.number
+        return None if number is None else str(number)
+
+    @__name__.setter
+    def __name__(self, value):  # Folder.add names the reply by its key
+        self.key = value
 
     def __init__(self, text, source, author_id, quote_number=None):
         self.id = new_id()
@@ -356,8 +418,18 @@ class Reply(Message, Persistent):
         return [f"topic:{topic.id}"] if topic is not None else []
 
     @property
+    def number(self):
+        """1, 2, … in the thread: the rank of its key (None outside a thread)."""
+        if self.key is None:  # named by its number by older code, until evolve step 0005
+            self._p_activate()
+            return self.__dict__.get("number")
+        topic = self.__parent__
+        return topic.number_of(self) if topic is not None else None
+
+    @property
     def forum_order(self):
-        return self.number
+        """The thread's order, which its keys follow: the date in microseconds."""
+        return int(self.key.split("-", 1)[0]) if self.key else self.number
 
 
 REPORT_STATES = {
