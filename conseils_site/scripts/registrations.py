@@ -17,6 +17,7 @@ from ..accounts import (
     pending_requests,
     validators_of,
 )
+from ..addresses import public_url
 from ..notify.mail import Mailer
 from ..security.throttle import purge_failures
 from ..uploads import UploadStore, upload_path
@@ -80,7 +81,7 @@ def main(argv=None, out=None, err=None):
     with open_site(args.ini_file) as (root, tm):
         from pyramid.threadlocal import get_current_registry
         settings = get_current_registry().settings
-        base_url = (args.url or settings.get("conseils.public_url") or "http://localhost:6543").rstrip("/")
+        base_url = (args.url or public_url(settings)).rstrip("/")
         peers, animator_count = remind(root, settings, tm, base_url, Progress("Relances", err))
         forgotten = purge_failures(root)
         tm.commit()
