@@ -24,9 +24,28 @@ const HIDDEN_INTERVAL = 5000
 const MAX_BACKOFF = 15000
 const PALETTE = 8
 
+// Links keep http(s) and mailto addresses only, as on the server (collab/render.py, which also
+// refuses an update carrying another): pasted or received, a javascript: or data: link is text.
+const SAFE_HREF = /^(https?:\/\/|mailto:)/i
+const safeHref = (href) => (typeof href === 'string' && SAFE_HREF.test(href.trim())) ? href.trim() : null
+
 const schema = new Schema({
   nodes: addListNodes(basicSchema.spec.nodes.remove('image'), 'paragraph block*', 'block'),
-  marks: basicSchema.spec.marks
+  marks: basicSchema.spec.marks.update('link', {
+    attrs: { href: {}, title: { default: null } },
+    inclusive: false,
+    parseDOM: [{
+      tag: 'a[href]',
+      getAttrs (dom) {
+        const href = safeHref(dom.getAttribute('href'))
+        return href ? { href, title: dom.getAttribute('title') } : false
+      }
+    }],
+    toDOM (mark) {
+      const href = safeHref(mark.attrs.href)
+      return href ? ['a', { href, title: mark.attrs.title, rel: 'nofollow ugc noopener' }, 0] : ['span', 0]
+    }
+  })
 })
 
 const slotOf = (user) => ((user && Number.isInteger(user.slot)) ? user.slot : 0) % PALETTE
@@ -79,7 +98,13 @@ function promptLink (state, dispatch) {
   let href = window.prompt('Adresse du lien (par exemple https://www.exemple.fr) :', 'https://')
   if (!href) return false
   href = href.trim()
-  if (!/^(https?:\/\/|mailto:)/i.test(href)) href = 'https://' + href
+  if (!safeHref(href)) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(href) && !/^[^:/]+:\d/.test(href)) {
+      window.alert('Seules les adresses qui commencent par http://, https:// ou mailto: sont acceptées.')
+      return false
+    }
+    href = 'https://' + href // « www.exemple.fr »
+  }
   return toggleMark(type, { href, title: null })(state, dispatch)
 }
 
@@ -134,6 +159,7 @@ function start (root) {
   let stopped = false
   let failures = 0
   let timer = null
+  let notBefore = 0 // after a 429, no round before the time the server asked for (Retry-After)
   let lastStatus = ''
 
   ydoc.on('update', (update, origin) => { if (origin !== 'server') { localChanges += 1; schedule(300) } })
@@ -204,7 +230,7 @@ function start (root) {
   function schedule (delay) {
     if (stopped) return
     clearTimeout(timer)
-    timer = setTimeout(round, delay)
+    timer = setTimeout(round, Math.max(delay, notBefore - Date.now()))
   }
 
   function nextDelay () {
@@ -243,7 +269,12 @@ function start (root) {
       })
       let answer = {}
       try { answer = await response.json() } catch (e) { answer = {} }
-      if (response.status === 403 || response.status === 400) {
+      if (response.status === 429) { // too fast: what was typed stays in the page, sent after the wait
+        notBefore = Date.now() + Math.max(1, parseInt(response.headers.get('Retry-After'), 10) || 1) * 1000
+        say(answer.error || 'Trop de modifications d\'un coup : nouvel essai dans un instant…', 'error')
+        return
+      }
+      if (response.status === 403 || response.status === 400 || response.status === 413) {
         stop(answer.error || 'Le serveur a refusé la modification.')
         return
       }
