@@ -120,3 +120,40 @@ def test_concurrent_appends_and_a_checkpoint_merge_without_conflict(tmp_path):
         c1.close(), c2.close(), c3.close()
     finally:
         db.close()
+
+
+def test_a_text_stored_before_the_log_is_read_and_written_on(tmp_path):
+    """A SharedText pickled with its whole state in its own record (before the log) opens
+    unchanged, takes new updates into the log, and keeps its snapshots readable."""
+    from conseils_site.collab.history import History
+    from conseils_site.collab.state import from_html
+
+    db = Database(tmp_path)
+    try:
+        connection = db.db.open()
+        old = SharedText.__new__(SharedText)
+        old.__dict__.update(state=from_html("<p>Ancien texte</p>"), html="<p>Ancien texte</p>",
+                            authors=("u",), dirty=True)
+        connection.root()["shared"] = old
+        connection.root()["history"] = History()
+        transaction.commit()
+        assert "state" in connection.root()["shared"].__getstate__()  # the old shape, stored
+        connection.cacheMinimize()  # as a process started on the new code: loaded from disk
+        connection.close()
+        connection = db.db.open()
+        shared = connection.root()["shared"]
+        assert shared.html == "<p>Ancien texte</p>" and shared.logged == 0
+        replica = replica_of(shared, 99)
+        shared.receive(one_character(replica), "v", T0)
+        connection.root()["history"].take(shared, T0)
+        transaction.commit()
+        connection.cacheMinimize()
+        connection.close()
+        connection = db.db.open()
+        shared = connection.root()["shared"]
+        assert shared.html == "<p>xAncien texte</p>"
+        assert connection.root()["history"].latest().html == "<p>xAncien texte</p>"
+        assert connection.root()["history"].latest().authors == ("u", "v")
+        connection.close()
+    finally:
+        db.close()
