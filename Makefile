@@ -57,6 +57,7 @@ bench: install assets
 	$(BIN)/python -m bench.collab_load $(COLLAB_ARGS)
 	$(BIN)/python -m bench.collab_growth
 	$(BIN)/python -m bench.scripts_scale
+	$(BIN)/python -m bench.concurrent_writes $(WRITES_ARGS)
 	$(BIN)/python -m bench.sms_slow
 
 # Regenerate the shipped geography and the demo directory from their sources (developers only).
