@@ -2,11 +2,15 @@
 public address's host nor a configured alias gets a plain French 400 before anything else runs —
 no page, no cache entry, no mail. Off by default, so a developer reaches the site however they
 name it."""
+import socket
+
 import pytest
+import requests
 import webtest
 
 from tests.conftest import make_app
 from tests.functional.test_registration import queued
+from tests.processes import app_ini, free_port, start_app
 from tests.support import build_site, email_of
 
 PUBLIC = "https://conseils.example.fr"
@@ -80,3 +84,28 @@ def test_enforcing_without_a_public_address_stops_at_start():
     """Else every request would be refused, and every mail would lead to localhost."""
     with pytest.raises(ValueError, match="conseils.public_url"):
         make_app(**{"conseils.public_url": "", "conseils.enforce_host": "true"})
+
+
+def test_production_ini_behind_its_proxy(tmp_path):
+    """production.ini served by waitress: the host the proxy forwards is the one checked, and a
+    body announced over `max_request_body_size` is refused before it is read."""
+    var = tmp_path / "var"
+    var.mkdir()
+    ini = app_ini("production.ini", tmp_path / "app.ini", free_port(), None, var)
+    app = start_app(ini, tmp_path / "app.log")  # CONSEILS_PUBLIC_URL=http://localhost
+    try:
+        assert requests.get(app.url + "/connexion", timeout=30).status_code == 200
+        for headers in ({"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example"}):
+            refused = requests.get(app.url + "/connexion", headers=headers, timeout=30)
+            assert refused.status_code == 400 and "Adresse inconnue" in refused.text, headers
+        forwarded = requests.get(app.url + "/connexion", timeout=30,
+                                 headers={"X-Forwarded-Host": "localhost",
+                                          "X-Forwarded-Proto": "https"})
+        assert forwarded.status_code == 200 and "Connexion" in forwarded.text
+        with socket.create_connection(("127.0.0.1", app.port), timeout=30) as raw:
+            raw.sendall(f"POST /connexion HTTP/1.1\r\nHost: 127.0.0.1:{app.port}\r\n"
+                        f"Content-Type: application/x-www-form-urlencoded\r\n"
+                        f"Content-Length: {300 * 2**20}\r\n\r\n".encode())
+            assert raw.recv(200).startswith(b"HTTP/1.1 413")
+    finally:
+        app.stop()
