@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from ..accounts import AccountError, animators, confirm_email, create_account, validators_of
 from ..forms.account import COUNCIL_MISSING, CouncilLookup, EmailSchema, RegistrationSchema, search_councils
 from ..forms.render import FormError, make_form, process_form
+from ..notify import clock
 from ..notify.account import (
     contact_email,
     send_already_registered,
@@ -17,7 +18,7 @@ from ..notify.account import (
 )
 from ..resources import SiteRoot
 from ..resources.users import normalize_email
-from ..security import SESSION_COOKIE
+from ..security import SESSION_COOKIE, throttle
 from ..security.passwords import hash_password
 from ..security.tokens import (
     CONFIRM_EMAIL,
@@ -77,9 +78,13 @@ def register(context, request):
                 newsletter=appstruct["newsletter"], sms_alerts=appstruct["sms_alerts"])
         except AccountError:
             # A known address gets the same answer as a new one (no existence oracle): only
-            # its owner is told, by mail; the hash costs what a new account's would.
+            # its owner is told, by mail (at most one in 5 minutes, like the other account
+            # mails); the hash costs what a new account's would.
             hash_password(appstruct["password"])
-            send_already_registered(request, context.users.find_by_email(appstruct["email"]))
+            known = context.users.find_by_email(appstruct["email"])
+            if throttle.may_send_mail(context, "deja-inscrit", known.email,
+                                      clock.now().timestamp()):
+                send_already_registered(request, known)
         else:
             send_confirmation(request, user, issue_token(request.registry.settings, user,
                                                          CONFIRM_EMAIL))

@@ -85,3 +85,12 @@ def test_a_known_address_with_other_mistakes_shows_them_not_the_account(site):
     text = html.unescape(page.text)
     assert "cochez cette case" in text and "Un compte existe déjà" not in text
     assert queued(mail_dir) == []
+
+
+def test_the_known_owner_gets_at_most_one_mail_in_five_minutes(site):
+    """Registering someone's address again and again must not flood their mailbox."""
+    wsgi, _, mail_dir = site
+    known = email_of("membre_a")
+    for _ in range(3):
+        assert answer(wsgi, known)[0] == 303
+    assert len(mails_to(mail_dir, known)) == 1
