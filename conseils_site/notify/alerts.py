@@ -382,13 +382,14 @@ def deliver(root, pending, sender, report):
         email_sent = False
         sms_choice = frequency(user, "sms", category)
         email_choice = frequency(user, "email", category)
+        about = item_key(item)  # each message re-checked when it leaves
         if sms_choice == IMMEDIATE:
-            status = sender.sms(user, fit_sms(described.sms, described.short_url),
-                                about=item_key(item))
+            status = sender.sms(user, fit_sms(described.sms, described.short_url), about=about)
             told = status != CAPPED and status != "off"
             if status == CAPPED and email_choice != IMMEDIATE:
                 email_sent = sender.email(user, described.subject, alert_mail(
-                    user, described, category, sender.base, sender.cap_notice()), "alertes")
+                    user, described, category, sender.base, sender.cap_notice()), "alertes",
+                    about=about)
                 told = True
         elif sms_choice in (DAILY, WEEKLY):
             center.add_to_digest(user.id, "sms", sms_choice, DigestEntry(
@@ -396,7 +397,8 @@ def deliver(root, pending, sender, report):
             report.digested += 1
         if email_choice == IMMEDIATE and not email_sent:
             sender.email(user, described.subject,
-                         alert_mail(user, described, category, sender.base), "alertes")
+                         alert_mail(user, described, category, sender.base), "alertes",
+                         about=about)
             told = True
         elif email_choice in (DAILY, WEEKLY):
             center.add_to_digest(user.id, "email", email_choice, DigestEntry(

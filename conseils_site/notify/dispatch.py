@@ -39,8 +39,9 @@ class Dispatcher:
         subject = user.email if scope == "lettre" else user.id
         return unsubscribe_url(self.settings, self.base, scope, subject)
 
-    def email(self, user, subject, body, scope=None):
-        """Queue the mail; False (and the reason noted) when the address is unusable."""
+    def email(self, user, subject, body, scope=None, about=None):
+        """Queue the mail; False (and the reason noted) when the address is unusable. `about`:
+        the key of the item it speaks of, re-checked when the mail leaves (notify/recheck.py)."""
         stop = self.unsubscribe(scope, user) if scope else None
         if stop:
             label = {"alertes": "Ne plus recevoir ces alertes par courriel",
@@ -50,7 +51,8 @@ class Dispatcher:
         subject = " ".join(subject.split())  # typed titles never break a header
         text, html = body.render(subject)
         try:
-            self.mailer.send(user.email, subject, text, html, unsubscribe_url=stop)
+            self.mailer.send(user.email, subject, text, html, unsubscribe_url=stop,
+                             about=(about, user.id) if about else None)
         except ValueError as exc:
             self.counts.failures.append(f"courriel pour {user.email or user.id} : {exc}")
             return False

@@ -38,7 +38,10 @@ TLS_MODES = ("none", "starttls", "ssl")
 ENVELOPE_FROM, ENVELOPE_TO = "X-Actually-From", "X-Actually-To"  # repoze.sendmail's names
 ATTEMPTS, NEXT_ATTEMPT = "X-Conseils-Attempts", "X-Conseils-Next-Attempt"
 LAST_ERROR, DEAD_REASON = "X-Conseils-Last-Error", "X-Conseils-Dead-Reason"
-PRIVATE_HEADERS = (ENVELOPE_FROM, ENVELOPE_TO, ATTEMPTS, NEXT_ATTEMPT, LAST_ERROR, DEAD_REASON)
+# A mail about an item names it and its recipient, to be re-checked when it leaves (recheck.py).
+ABOUT_ITEM, ABOUT_USER = "X-Conseils-Item", "X-Conseils-User"
+PRIVATE_HEADERS = (ENVELOPE_FROM, ENVELOPE_TO, ATTEMPTS, NEXT_ATTEMPT, LAST_ERROR, DEAD_REASON,
+                   ABOUT_ITEM, ABOUT_USER)
 STALE_TMP_SECONDS = 36 * 3600  # the maildir convention for abandoned writes
 
 
@@ -87,16 +90,19 @@ class Mailer:
         self.delivery = QueuedMailDelivery(self.config.queue_path, transaction_manager=tm)
 
     def send(self, to, subject, text, html=None, headers=None, sender=None,
-             unsubscribe_url=None, bulk=False):
+             unsubscribe_url=None, bulk=False, about=None):
         """Queue a message, written to disk only if the transaction commits; its Message-Id.
 
         `unsubscribe_url`: the one-click link (a signed token in it, no sign-in needed) that
-        stops this kind of message; it makes the message a bulk one."""
+        stops this kind of message; it makes the message a bulk one. `about`: (item key, user
+        id) when the message speaks of an item, re-checked when it leaves (never sent out)."""
         recipients = [to] if isinstance(to, str) else list(to)
         if not recipients:
             raise ValueError("a message needs at least one recipient")
         listed = list_headers(unsubscribe_url) if unsubscribe_url else {}
         headers = dict(headers or {})
+        if about:
+            headers[ABOUT_ITEM], headers[ABOUT_USER] = about
         if bulk or unsubscribe_url:
             headers.setdefault("Precedence", "bulk")
         message = build_message(sender or self.config.default_sender, recipients, subject,
@@ -169,12 +175,18 @@ class DeliveryReport:
     retried: int = 0  # temporary failure: still queued, attempt counted
     dead: int = 0  # moved to <queue>/dead/
     deferred: int = 0  # waiting for their next attempt time
+    dropped: int = 0  # about an item deleted or no longer visible to the recipient: not sent
+    unchecked: int = 0  # about an item, but this run could not read the database: kept
     problems: list = dataclasses.field(default_factory=list)
 
     def __str__(self):
         line = (f"Courriels : {self.sent} envoyé(s), {self.retried} à réessayer, "
                 f"{self.dead} abandonné(s) (dead/)")
-        return line + (f", {self.deferred} en attente" if self.deferred else "")
+        line += f", {self.deferred} en attente" if self.deferred else ""
+        line += (f", {self.dropped} retiré(s) (contenu supprimé ou plus visible)"
+                 if self.dropped else "")
+        return line + (f", {self.unchecked} en attente d'une vérification (base non lue)"
+                       if self.unchecked else "")
 
 
 class _Unavailable(Exception):
@@ -223,8 +235,9 @@ class _Connection:
             self.smtp = None
 
 
-def deliver_queue(settings, out=None, now=None):
-    """Deliver every due queued message once; one delivering process at a time."""
+def deliver_queue(settings, out=None, now=None, recheck=None):
+    """Deliver every due queued message once; one delivering process at a time. A message
+    about an item is re-checked first by `recheck` (notify/recheck.py); without it, it waits."""
     config = MailSettings.from_settings(settings)
     ensure_queue(config.queue_path)
     report = DeliveryReport()
@@ -236,14 +249,15 @@ def deliver_queue(settings, out=None, now=None):
         connection = _Connection(config)
         try:
             for path in _queued(config.queue_path):
-                _deliver_one(path, config, connection, report, now or time.time(), out)
+                _deliver_one(path, config, connection, report, now or time.time(), out,
+                             recheck)
         finally:
             connection.drop()
     _say(out, str(report))
     return report
 
 
-def _deliver_one(path, config, connection, report, now, out):
+def _deliver_one(path, config, connection, report, now, out, recheck=None):
     try:
         with open(path, "rb") as f:
             message = message_from_bytes(f.read(), policy=compat32)
@@ -257,6 +271,17 @@ def _deliver_one(path, config, connection, report, now, out):
     if _float(message[NEXT_ATTEMPT]) > now:
         report.deferred += 1
         return
+    if message[ABOUT_ITEM]:
+        if recheck is None:
+            report.unchecked += 1
+            return
+        why = recheck({"item": _header_text(message[ABOUT_ITEM]),
+                       "user_id": _header_text(message[ABOUT_USER])})
+        if why:
+            os.unlink(path)
+            report.dropped += 1
+            _say(out, f"retiré « {subject} » ({why})")
+            return
     refused = dict.fromkeys(recipients or [""], (550, "enveloppe sans destinataire"))
     if recipients:
         try:

@@ -112,8 +112,10 @@ def _send(sender, report, user, kind, event, record, day, channels):
     link = short_link(sender.base, event) if event is not None else f"{sender.base}/gerer"
     used = []
     email_done = False
+    # A reminder or a correction is about the event as it is: re-checked when it leaves. A
+    # cancellation is sent even once the event is gone.
+    about = event_key(event) if event is not None and kind != "cancellation" else None
     if "sms" in channels:
-        about = event_key(event) if event is not None and kind != "cancellation" else None
         status = sender.sms(user, fit_sms(sms_text, link), about=about)
         if status == SENT:
             used.append("sms")
@@ -121,12 +123,14 @@ def _send(sender, report, user, kind, event, record, day, channels):
         elif status == CAPPED:
             report.capped += 1
             email_done = sender.email(user, subject, _mail(
-                user, kind, event, sender.base, lead, sender.cap_notice()), "rappels")
+                user, kind, event, sender.base, lead, sender.cap_notice()), "rappels",
+                about=about)
             if email_done:
                 used.append("email")
                 report.planned.append(f"courriel à {user.email} : {subject} (plafond SMS)")
     if "email" in channels and not email_done:
-        if sender.email(user, subject, _mail(user, kind, event, sender.base, lead), "rappels"):
+        if sender.email(user, subject, _mail(user, kind, event, sender.base, lead), "rappels",
+                        about=about):
             used.append("email")
             report.planned.append(f"courriel à {user.email} : {subject}")
     return used

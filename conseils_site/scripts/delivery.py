@@ -1,5 +1,5 @@
-"""What conseils-mail and conseils-sms share: read the settings (conseils-sms opens the database
-only to re-check an SMS about an item), deliver a queue once or every --loop seconds, and exit 1
+"""What conseils-mail and conseils-sms share: read the settings (the database is opened only to
+re-check a message about an item, `checked`), deliver a queue once or every --loop seconds, and exit 1
 when something was given up on (moved to dead/), so that cron mails the operator."""
 import argparse
 import signal
@@ -7,6 +7,19 @@ import sys
 import threading
 
 from pyramid.paster import get_appsettings, setup_logging
+
+from ..notify.recheck import Recheck
+
+
+def checked(deliver):
+    """`deliver` with each message about an item re-checked against the site of the ini file
+    (notify/recheck.py), the database opened only if such a message is queued."""
+    def run(settings, out=None, ini_file=None):
+        from . import open_site
+
+        with Recheck(lambda: open_site(ini_file)) as recheck:
+            return deliver(settings, out=out, recheck=recheck)
+    return run
 
 
 def delivery_main(prog, description, deliver, what, argv=None, out=None, err=None, stop=None,

@@ -75,8 +75,8 @@ def main(argv=None, out=None, err=None):
         print(f"échec : {line}", file=out)
     problems = len(report.failures)
     if not args.no_deliver:  # each delivery prints its problems and its summary line
-        problems += len(deliver_queue(settings, out=out).problems)
         with Recheck(lambda: open_site(args.ini_file)) as recheck:  # the run's site is closed
+            problems += len(deliver_queue(settings, out=out, recheck=recheck).problems)
             problems += len(deliver_sms(settings, out=out, recheck=recheck).problems)
     if problems:
         print(f"{problems} problème(s) de distribution, voir ci-dessus.", file=out)

@@ -7,26 +7,17 @@ failures stay queued with a growing delay; permanent ones go to `<sms.queue_path
 the reason, and the exit status is then 1."""
 import sys
 
-from ..notify.recheck import Recheck
 from ..notify.sms import deliver_sms
-from . import open_site
-from .delivery import delivery_main
+from .delivery import checked, delivery_main
 
 DESCRIPTION = ("Distribue les SMS en attente (réglages sms.*), sauf entre 21 h et 8 h. Un SMS "
                "refusé définitivement, ou après sms.max_attempts tentatives, est mis de côté "
                "dans le dossier dead/ de la file.")
 
 
-def deliver_checked(settings, out=None, ini_file=None):
-    """The queue, each SMS about an item checked against the database (opened only if one is
-    queued: a queue of codes and digests never needs it)."""
-    with Recheck(lambda: open_site(ini_file)) as recheck:
-        return deliver_sms(settings, out=out, recheck=recheck)
-
-
 def main(argv=None, out=None, err=None, stop=None):
-    return delivery_main("conseils-sms", DESCRIPTION, deliver_checked, "des SMS", argv, out, err,
-                         stop, with_ini=True)
+    return delivery_main("conseils-sms", DESCRIPTION, checked(deliver_sms), "des SMS", argv, out,
+                         err, stop, with_ini=True)
 
 
 if __name__ == "__main__":

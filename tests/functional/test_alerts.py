@@ -112,9 +112,14 @@ class World:
             if digests:
                 report = (report, send_digests(root, self.settings, tm, now=self.clock.now))
                 tm.commit()
-        deliver_queue(self.settings)
+        self.deliver_mail()
         self.deliver_sms()
         return report
+
+    def deliver_mail(self):
+        """What conseils-mail does: mail about an item re-checked against the database."""
+        with Recheck(lambda: open_registry_root(self.wsgi.registry)) as recheck:
+            return deliver_queue(self.settings, recheck=recheck)
 
     def deliver_sms(self):
         """What the scripts do: SMS about an item re-checked against the database as it is."""
@@ -496,6 +501,7 @@ def test_the_alerts_command_on_a_real_database(tmp_path, mail_server, sms_provid
     import os
 
     from conseils_site.scripts.alerts import main as alerts_main
+    from conseils_site.scripts.mail import main as mail_main
 
     settings = notify_settings(tmp_path, mail_server, sms_provider,
                                **{"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
@@ -525,7 +531,7 @@ def test_the_alerts_command_on_a_real_database(tmp_path, mail_server, sms_provid
     assert "1 courriel(s), 1 SMS" in out.out and "SMS : 1 envoyé(s)" in out.out
     assert "100 %" in out.err
     assert sms_provider.wait_for(1)[0]["to"] == MOBILE_AUTRE  # delivered by the command
-    deliver_queue(settings)  # mail leaves with conseils-mail
+    assert mail_main([str(ini)]) == 0  # mail leaves with conseils-mail, re-checked
     assert [m["To"] for m in mail_server.wait_for(1)] == [email_of("autre_a")]
     assert alerts_main([str(ini)]) == 0
     assert "Alertes : 0 traitée(s)" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from tests.functional.test_alerts import (  # noqa: F401 (fixtures)
     sms_provider,
     world,
 )
+from tests.support import email_of
 
 MOBILE_B = "+33655443322"
 
@@ -75,3 +76,36 @@ def test_without_the_database_an_sms_about_an_item_waits(world):
     assert world.take_sms() == []
     assert world.deliver_sms().sent == 1
     assert "Ordre du jour" in world.take_sms()[0]["text"]
+
+
+def queue_alerts_only(world):
+    """conseils-alerts with the mail server unreachable: the alert mails wait in the queue."""
+    from conseils_site.notify.alerts import process_alerts
+    from conseils_site.scripts import open_registry_root
+
+    with open_registry_root(world.wsgi.registry) as (root, tm):
+        process_alerts(root, world.settings, tm, now=world.clock.now)
+        tm.commit()
+
+
+def test_a_held_alert_mail_is_dropped_for_who_lost_sight_of_its_item(world):
+    path = publish(world, "membre_a", "Projet de fresque", "groupes")
+    after_window(world)
+    queue_alerts_only(world)  # to autre_a (council A) and membre_b (council B, group activity)
+    edit(world, "membre_a", path, visibility="conseil")  # before the mail server is back
+
+    report = world.deliver_mail()
+
+    received = world.take_mails()
+    assert email_of("membre_b") not in received  # no longer allowed to see it
+    assert email_of("autre_a") in received
+    assert report.dropped == 1
+
+
+def test_a_held_alert_mail_about_a_deleted_item_is_dropped(world):
+    path = publish(world, "membre_a", "Brouillon du tract")
+    after_window(world)
+    queue_alerts_only(world)
+    delete(world, "membre_a", path)
+    report = world.deliver_mail()
+    assert world.take_mails() == {} and report.dropped == 1
