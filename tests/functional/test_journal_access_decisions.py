@@ -145,3 +145,21 @@ def test_only_animators_read_the_journal_and_its_export(site, who):
         assert response.status_int >= 400, (who, path)
         assert "Message privé aux animateurs" not in response.text
         assert "inscription acceptée" not in response.text
+
+
+def test_disabling_and_enabling_an_account_are_found_by_person(site):
+    from conseils_site.accounts import disable_account, enable_account
+
+    wsgi, ids = site
+    with open_registry_root(wsgi.registry) as (root, tm):
+        animator, member = root.users[ids["animateur"]], root.users[ids["membre_b"]]
+        assert disable_account(root, member, animator) and enable_account(root, member, animator)
+        tm.commit()
+    app = signed_in(wsgi, "animateur")
+    page = app.get("/admin/journal?personne=" + quote(email_of("membre_b")))
+    assert "désactivation de compte" in page.text and "réactivation de compte" in page.text
+    other = app.get("/admin/journal?personne=" + quote(email_of("membre_a")))
+    assert "désactivation de compte" not in other.text
+    rows = list(csv.DictReader(io.StringIO(
+        app.get("/admin/journal.csv?personne=" + quote(email_of("membre_b"))).body.decode())))
+    assert [r["action"] for r in rows] == ["réactivation de compte", "désactivation de compte"]
