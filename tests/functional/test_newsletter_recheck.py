@@ -97,3 +97,45 @@ def test_the_archive_of_a_sent_letter_drops_an_item_made_private_later(world):
     archive = html.unescape(world.app().get("/lettre/2031-06/").text)
     assert PUBLIC_DOC not in archive and SUMMARY not in archive
     assert "Rencontre nationale à Lyon" in archive
+
+
+def test_send_ready_leaves_out_what_became_private_and_says_so(tmp_path, capsys):
+    from conseils_site.notify.newsletter import build_sections, candidates, freeze, recipients
+    from conseils_site.resources.newsletter import Letter
+    from conseils_site.scripts.newsletter import main as newsletter_main
+    from tests.conftest import make_app
+    from tests.mailserver import MailServer
+    from tests.support import build_site
+
+    with MailServer() as server:
+        settings = {"zodbconn.uri": f"file://{tmp_path}/Data.fs",
+                    "mail.queue_path": str(tmp_path / "mail"), "mail.host": "127.0.0.1",
+                    "mail.port": str(server.port), "conseils.public_url": PUBLIC}
+        ini = tmp_path / "app.ini"
+        ini.write_text("[app:main]\nuse = egg:conseils_site\nconseils.session_secret = s\n"
+                       "conseils.load_demo = false\nconseils.admin_password = un-long-mot-de-passe\n"
+                       + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+        wsgi = make_app(**settings)
+        ids = build_site(wsgi)
+        month_content(wsgi, ids)
+        with open_registry_root(wsgi.registry) as (root, tm):
+            found = candidates(root, "2031-06")
+            chosen = {name: {obj.id for obj in objs} for name, objs in found.items()}
+            letter = Letter("Lettre de juin", "2031-06", sections=build_sections(found, chosen))
+            root["lettre"].add("2031-06", letter)
+            freeze(letter, recipients(root))  # « Envoyer » pressed on the site
+            tm.commit()
+        with open_registry_root(wsgi.registry) as (root, tm):
+            document = root.territoires.council_by_code("A")["public"]
+            document.visibility = "conseil"  # lowered after « Envoyer », before cron
+            from conseils_site.resources.events import ObjectModified, notify
+            notify(ObjectModified(document))
+            tm.commit()
+        wsgi.registry._zodb_databases[""].close()
+
+        assert newsletter_main([str(ini), "send-ready"]) == 0
+        out = capsys.readouterr().out
+        assert f"retiré de la lettre (plus public ou supprimé) : « {PUBLIC_DOC} »" in out
+        deliver_queue(settings)
+        assert server.messages and all(PUBLIC_DOC not in m.get_body(("plain",)).get_content()
+                                       for m in server.messages)
