@@ -9,9 +9,10 @@ full state every `collab.checkpoint_updates` updates, once its oldest entry is
 commute and applying one twice changes nothing, so two transactions appending at once (or one
 folding while the other appends) are merged by `_p_resolveConflict` rather than refused.
 
-Before an update is kept it is checked: it must decode, only add structs of the Yjs client ids
-its author owns (the first account that wrote with an id owns it), nest blocks no deeper than
-`MAX_DEPTH`, and carry no link other than http(s) and mailto."""
+Before an update is kept it is checked: it must decode, integrate whole (no struct left waiting
+for clocks the server lacks), only add structs of the Yjs client ids its author owns (the first
+account that wrote with an id owns it), nest blocks no deeper than `MAX_DEPTH`, and carry no
+link other than http(s) and mailto."""
 import base64
 import binascii
 import datetime
@@ -133,7 +134,7 @@ class _Inspection:
 
 def integrate(state, update):
     """(new state, clocks before, clocks after) once `update` is merged into `state`; a malformed,
-    too deep or unsafe update raises SyncError and changes nothing."""
+    too deep, unsafe or incomplete update raises SyncError and changes nothing."""
     doc, fragment = load(state)
     before = clocks(doc.get_state())
     inspection = _Inspection()
@@ -145,7 +146,13 @@ def integrate(state, update):
     finally:
         fragment.unobserve(subscription)
     inspection.check()
-    return doc.get_update(), before, clocks(doc.get_state())
+    after = clocks(doc.get_state())
+    if read_varuint(get_update(update, encode_clocks(after)), 0)[0]:
+        # Structs that did not integrate wait for missing clocks: kept in the log, they would
+        # take the place of whatever another editor writes at those clocks later.
+        raise SyncError("Modification incomplète : elle suppose des changements que le serveur "
+                        "n'a pas reçus. Rechargez la page pour continuer.")
+    return doc.get_update(), before, after
 
 
 def merged(state, update):

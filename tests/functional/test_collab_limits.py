@@ -4,7 +4,7 @@ import base64
 import time
 
 import pytest
-from pycrdt import XmlElement, XmlText
+from pycrdt import XmlElement, XmlText, merge_updates
 
 from conseils_site.collab.client import Replica
 from conseils_site.collab.presence import Presence, encode_awareness
@@ -163,10 +163,24 @@ def test_an_editor_cannot_write_with_another_editors_client_id(limited):
     body["client"] = thief.client_id
     status, answer = thief.post(body)
     assert status == 403 and stored(wsgi, path)[0] == before
+    # Nor can he slip structs under her id that wait for her next clocks, inside a change of
+    # his own: once she typed up to them, they would take the place of her words.
+    ahead = Replica(lambda body: None, client_id=11)
+    ahead.doc.apply_update(alice.doc.get_update())
+    ahead.type("a")
+    gap = ahead.doc.get_state()
+    ahead.type("YYYY", at=0)
+    waiting = ahead.doc.get_update(gap)
+    thief.type("Z")
+    own = thief.doc.get_update(thief.server_sv)
+    status, answer = thief.post({"client": thief.client_id, "sv": base64.b64encode(
+        thief.doc.get_state()).decode(), "update": base64.b64encode(merge_updates(own, waiting)).decode()})
+    assert status == 400 and "incomplète" in answer["error"]
+    assert stored(wsgi, path)[0] == before
     alice.type(" et encore Alice")
     assert alice.round() == 200
     text = stored(wsgi, path)[1]
-    assert "signé Alice et encore Alice" in text and "XXX" not in text
+    assert "signé Alice et encore Alice" in text and "XXX" not in text and "YYYY" not in text
 
 
 @pytest.mark.parametrize("limited", [dict(updates_per_second=1, update_burst=2)], indirect=True)
