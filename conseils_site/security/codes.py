@@ -5,8 +5,10 @@ of « se connecter avec un code » later). A code is 6 digits, sent to its targe
   holds no code that works, only what checks one.
 - Valid 10 minutes, for 5 tries; the 5th wrong one ends it (a new code must be asked).
 - Bound to its target: a code sent to one number never proves another.
-- Sends are limited per holder and purpose: one a minute, three an hour, so that nobody can
-  make the site text a number again and again.
+- Sends are limited per holder and purpose (one a minute, three an hour) and per target
+  whoever asks (five a day, counted in a ledger on the site root under a hash of the target,
+  so that it keeps no number in clear): nobody can make the site text a number again and
+  again, not even with several accounts.
 
 The codes live on the holder (an account), in `holder.one_time_codes`, one per purpose; the
 caller sends the code (SMS, mail) in the same transaction as `issue()`, so both happen or
@@ -16,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 
+from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 
 DIGITS = 6
@@ -24,6 +27,8 @@ MAX_TRIES = 5
 RESEND_AFTER = datetime.timedelta(minutes=1)
 SENDS_PER_HOUR = 3
 HOUR = datetime.timedelta(hours=1)
+TARGET_SENDS_PER_DAY = 5
+DAY = datetime.timedelta(days=1)
 
 
 class CodeError(Exception):
@@ -57,14 +62,34 @@ def wait_before_sending(holder, purpose, now=None):
     return int(max(waits).total_seconds()) + 1 if waits else 0
 
 
-def issue(holder, purpose, target, now=None):
-    """A new code for `target` (it replaces the previous one); CodeError when sent too often."""
+def target_ledger(root):
+    """Codes sent per target, whoever asked: {hash of the target: (send times,)}."""
+    ledger = getattr(root, "code_sends", None)
+    if ledger is None:
+        ledger = root.code_sends = OOBTree()
+    return ledger
+
+
+def _count_target(ledger, target, now):
+    key = hashlib.sha256(f"code-target\x00{target}".encode()).hexdigest()
+    recent = tuple(t for t in ledger.get(key, ()) if now - t < DAY)
+    if len(recent) >= TARGET_SENDS_PER_DAY:
+        raise CodeError("Trop de codes ont été envoyés à ce numéro aujourd'hui : réessayez "
+                        "demain.")
+    ledger[key] = recent + (now,)
+
+
+def issue(holder, purpose, target, now=None, ledger=None):
+    """A new code for `target` (it replaces the previous one); CodeError when sent too often.
+    `ledger`: `target_ledger(root)`, which limits the codes one target gets whoever asks."""
     now = _now(now)
     wait = wait_before_sending(holder, purpose, now)
     if wait:
         minutes = -(-wait // 60)
         raise CodeError(f"Un code vient déjà de partir. Pour en recevoir un autre, attendez "
                         f"{minutes} minute{'s' if minutes > 1 else ''}.")
+    if ledger is not None:
+        _count_target(ledger, target, now)
     codes = _codes(holder)
     sends = tuple(t for t in codes.get(purpose, {}).get("sends", ()) if now - t < HOUR)
     code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from ..notify.sms import verified_mobile
 from ..resources import SiteRoot
-from ..security.codes import DIGITS, LIFETIME, CodeError, check, issue
+from ..security.codes import DIGITS, LIFETIME, CodeError, check, issue, target_ledger
 from .profile import to_login
 
 PURPOSE = "mobile"
@@ -44,7 +44,7 @@ def verify_mobile(context, request):
         action = request.POST.get("action")
         if action == "envoyer":
             try:
-                code = issue(user, PURPOSE, user.mobile)
+                code = issue(user, PURPOSE, user.mobile, ledger=target_ledger(request.root))
             except CodeError as exc:
                 error = str(exc)
             else:

@@ -68,6 +68,8 @@ def test_the_code_sent_to_the_number_proves_it(world):
     refused = type_code(app, wrong, status=400)
     assert "Ce n'est pas le bon code" in html.unescape(refused.text)
     assert "il vous reste 4 essais" in html.unescape(refused.text)
+    again = type_code(app, wrong, status=400)  # the refused try was kept, though answered 400
+    assert "il vous reste 3 essais" in html.unescape(again.text)
     type_code(app, code)
 
     assert "numéro non vérifié" not in html.unescape(app.get("/mon-profil").text)

@@ -69,3 +69,15 @@ def test_the_code_says_which_target_it_was_sent_to(monkeypatch):
     monkeypatch.setattr(codes.secrets, "randbelow", lambda n: 42)
     assert issue(holder, "mobile", NUMBER, now=T0) == "000042"
     assert check(holder, "mobile", "000042", now=T0) == NUMBER
+
+
+def test_one_target_gets_few_codes_a_day_whoever_asks():
+    ledger = {}
+    holders = [Holder() for _ in range(6)]
+    for n, holder in enumerate(holders[:5]):
+        issue(holder, "mobile", NUMBER, now=later(minutes=n), ledger=ledger)
+    with pytest.raises(CodeError, match="à ce numéro"):
+        issue(holders[5], "mobile", NUMBER, now=later(minutes=10), ledger=ledger)
+    assert NUMBER not in repr(ledger)  # the ledger keeps no phone number in clear
+    assert issue(holders[5], "mobile", "+33699999999", now=later(minutes=10), ledger=ledger)
+    assert issue(holders[5], "mobile", NUMBER, now=later(days=1, minutes=1), ledger=ledger)
