@@ -134,6 +134,18 @@ def forum_reply_keys(root, ctx):
                 catalog.reindex_some(topic, ("forum_order", "newest"))
 
 
+def renew_changed_indexes(root, ctx):
+    """Indexes whose kind the code now makes differently (the date and title indexes' wide
+    buckets, catalog/ordered.py) are rebuilt from the catalogued objects."""
+    from .catalog import make_indexes
+
+    catalog = root.catalog
+    for name, index in make_indexes().items():
+        if name in catalog.indexes and type(catalog.indexes[name]) is not type(index):
+            catalog.renew_index(name, progress=ctx.progress)
+            ctx.changed += 1
+
+
 STEPS = (
     Step("0001-login-failures", "crée le registre des échecs de connexion s'il manque",
          login_failures_folder),
@@ -145,6 +157,8 @@ STEPS = (
          "ne se gênent plus", spread_text_index),
     Step("0005-forum-reply-keys", "range les réponses du forum sous des clés datées (leurs "
          "numéros ne changent pas)", forum_reply_keys),
+    Step("0006-wide-ordered-indexes", "refait les index de dates et de titres avec des pages "
+         "plus larges, pour moins de conflits entre écritures", renew_changed_indexes),
 )
 
 

@@ -764,7 +764,10 @@ def crowd_kept(db, crowd):
             if not found:
                 missing.append(entry["key"])
         numbers = sorted(r.number for t in topic for r in t.values())
-    return {"missing": missing, "reply_numbers": numbers}
+        # Each topic's place in its rubrique caught up with its replies (catalog/deferred.py).
+        stale = [t.title for t in topic
+                 if catalog.indexes["forum_order"]._rev_index.get(t._docid) != t.forum_order]
+    return {"missing": missing, "reply_numbers": numbers, "stale_topics": stale}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pyramid.traversal import find_root
 
 from . import discriminators as d
 from .lexicon import FoldingSplitter, SpreadLexicon, SpreadOkapiIndex
+from .ordered import OrderedFieldIndex
 
 
 def make_indexes():
@@ -20,18 +21,18 @@ def make_indexes():
     indexes["kind"] = FieldIndex(d.kind)
     indexes["state"] = FieldIndex(d.state)
     indexes["councils"] = KeywordIndex(d.councils)
-    indexes["created"] = FieldIndex(d.created)
-    indexes["newest"] = FieldIndex(d.newest)
-    indexes["start"] = FieldIndex(d.start)
+    indexes["created"] = OrderedFieldIndex(d.created)
+    indexes["newest"] = OrderedFieldIndex(d.newest)
+    indexes["start"] = OrderedFieldIndex(d.start)
     indexes["visibility"] = FieldIndex(d.visibility)
     indexes["tags"] = KeywordIndex(d.tags)
     indexes["category"] = FieldIndex(d.category)
     indexes["allowed"] = KeywordIndex(d.allowed)
     indexes["territories"] = KeywordIndex(d.territories)
-    indexes["sort_title"] = FieldIndex(d.sort_title)
+    indexes["sort_title"] = OrderedFieldIndex(d.sort_title)
     indexes["sort_commune"] = FieldIndex(d.sort_commune)
     indexes["forum"] = KeywordIndex(d.forum)
-    indexes["forum_order"] = FieldIndex(d.forum_order)
+    indexes["forum_order"] = OrderedFieldIndex(d.forum_order)
     indexes["text"] = make_text_index()
     return indexes
 
@@ -119,17 +120,21 @@ class Catalog(Persistent):
             self.changed()
         return added
 
-    def renew_text_index(self, progress=None):
-        """Rebuild the text index as `make_text_index` makes it, from the objects we have."""
-        index = make_text_index()
+    def renew_index(self, name, progress=None):
+        """Rebuild one index as `make_indexes` makes it now, from the objects we have."""
+        index = make_indexes()[name]
         total = len(self.objects)
         for n, (docid, obj) in enumerate(self.objects.items(), 1):
             index.index_doc(docid, obj)
             if progress is not None:
                 progress(n, total)
-        self.indexes["text"] = index
+        self.indexes[name] = index
         self.changed()
         return total
+
+    def renew_text_index(self, progress=None):
+        """Rebuild the text index as `make_text_index` makes it (evolve step 0004)."""
+        return self.renew_index("text", progress)
 
     def reindex_some(self, obj, names):
         """Bring only the named indexes up to date for `obj` (an object already catalogued)."""

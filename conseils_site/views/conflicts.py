@@ -29,7 +29,11 @@ JITTER = 0.05  # seconds: the longest first pause, doubled at each further attem
 def jitter(event):
     """Pause a random moment before retrying, so the writers that collided do not meet again
     at once (pyramid_retry itself retries at once)."""
-    attempt = event.request.environ.get("retry.attempt", 0)
+    environ = event.request.environ
+    attempt = environ.get("retry.attempt", 0)
+    # At INFO (production logs WARN): which object collided, to find the next hot spot.
+    log.info("Conflit, essai %s/%s de %s %s : %s", attempt + 1, environ.get("retry.attempts"),
+             event.request.method, event.request.path, event.exception)
     time.sleep(random.uniform(0, JITTER * 2 ** min(attempt, 5)))  # nosec B311 (a pause)
 
 

@@ -68,6 +68,7 @@ def assert_nothing_lost(crowd, kept, logs):
         {k: (v[:400] if isinstance(v, str) else v) for k, v in failed[0].items()})
     assert not kept["missing"], summary
     assert kept["reply_numbers"] == list(range(1, REPLIES + 1)), summary
+    assert not kept["stale_topics"], summary
     for log in logs:
         assert not unexpected_errors(log), unexpected_errors(log)
 

@@ -1,8 +1,10 @@
-"""Evolve steps 0004 and 0005: a database made before writes stopped colliding is brought to the
-new shapes — the text index rebuilt with spread word ids, forum replies keyed by date — and
-reads the same afterwards (same search answers, same reply numbers and addresses)."""
+"""Evolve steps 0004 to 0006: a database made before writes stopped colliding is brought to the
+new shapes — the text index rebuilt with spread word ids, forum replies keyed by date, the date
+and title indexes with wide buckets — and reads the same afterwards (same search answers, same
+reply numbers and addresses, same orders)."""
 import io
 
+from hypatia.field import FieldIndex
 from hypatia.text import TextIndex
 from hypatia.text.lexicon import Lexicon
 
@@ -10,6 +12,7 @@ from conseils_site import evolve as evolution
 from conseils_site.catalog import discriminators as d
 from conseils_site.catalog import spread_text_index
 from conseils_site.catalog.lexicon import FoldingSplitter
+from conseils_site.catalog.ordered import OrderedFieldIndex
 from conseils_site.catalog.queries import forum_replies_query, text_docids
 from conseils_site.resources.forum import Reply, Topic
 from conseils_site.scripts import open_registry_root
@@ -26,6 +29,10 @@ def make_old_shapes(root):
     for docid, obj in catalog.objects.items():
         old_index.index_doc(docid, obj)
     catalog.indexes["text"] = old_index
+    for name in ("created", "newest"):
+        catalog.indexes[name] = FieldIndex(getattr(d, name))
+        for docid, obj in catalog.objects.items():
+            catalog.indexes[name].index_doc(docid, obj)
     category = root["forum"].categories()[0]
     topic = category.add_topic(Topic("Le marché du samedi", "<p>Qui tient le stand ?</p>",
                                      "Qui tient le stand ?", None))
@@ -36,9 +43,16 @@ def make_old_shapes(root):
         topic.data[str(n)] = reply
         topic._count.change(1)
         catalog.index(reply)
-    for name in ("0004-spread-text-index", "0005-forum-reply-keys"):
+    for name in ("0004-spread-text-index", "0005-forum-reply-keys", "0006-wide-ordered-indexes"):
         del root.evolve_steps_done[name]
     return topic
+
+
+def newest_order(catalog):
+    """The values met when sorting every document newest first."""
+    index = catalog.indexes["newest"]
+    ordered = index.sort(catalog.objects.keys(), raise_unsortable=False)
+    return [index._rev_index[docid] for docid in ordered]
 
 
 def test_old_text_index_and_reply_names_are_evolved_and_read_the_same():
@@ -54,10 +68,15 @@ def test_old_text_index_and_reply_names_are_evolved_and_read_the_same():
         assert before and [topic.reply(n).source for n in (2, 10)] == ["Réponse 2", "Réponse 10"]
 
         applied, _already = evolution.evolve(root, tm, out=io.StringIO(), shape=lambda r: None)
-        assert [step.name for step, _s, _c in applied] == ["0004-spread-text-index",
-                                                          "0005-forum-reply-keys"]
+        assert [step.name for step, _s, _c in applied] == [
+            "0004-spread-text-index", "0005-forum-reply-keys", "0006-wide-ordered-indexes"]
         assert spread_text_index(catalog.indexes["text"])
         assert set(text_docids(catalog, "tilleuls")) == before
+        assert isinstance(catalog.indexes["created"], OrderedFieldIndex)
+        assert isinstance(catalog.indexes["newest"], OrderedFieldIndex)
+        ordered = newest_order(catalog)
+        assert ordered == sorted(ordered) and len(ordered) == len([
+            o for o in catalog.objects.values() if d.newest(o, None) is not None])
         # Same numbers, same addresses (<sujet>/10), same order in the catalog.
         assert [topic.reply(n).source for n in range(1, REPLIES + 1)] == [
             f"Réponse {n}" for n in range(1, REPLIES + 1)]
