@@ -353,7 +353,9 @@ class SharedText(Persistent):
         return self.base
 
     def restore(self, other_state, author_id, now):
-        self._set_base(FullState(replaced(self.state, other_state)))
+        """A new full state, rendered: the snapshot that usually follows keeps the same record."""
+        state = replaced(self.state, other_state)
+        self._set_base(FullState(state, render(state)))
         self._changed(author_id, now)
 
     def _set_base(self, base):
