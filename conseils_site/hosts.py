@@ -45,6 +45,8 @@ class AllowedHosts:
 
     def __getattr__(self, name):
         """Transparent for the rest: `registry`, and the page cache's `entries` for the tests."""
+        if name == "app":  # not set yet (copy, pickle): no endless recursion
+            raise AttributeError(name)
         return getattr(self.app, name)
 
     def __call__(self, environ, start_response):
