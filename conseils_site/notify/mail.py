@@ -247,6 +247,7 @@ def deliver_queue(settings, out=None, now=None, recheck=None):
             return report
         _remove_stale_tmp(config.queue_path)
         connection = _Connection(config)
+        recheck = _guarded(recheck, out) if recheck is not None else None
         try:
             for path in _queued(config.queue_path):
                 _deliver_one(path, config, connection, report, now or time.time(), out,
@@ -255,6 +256,28 @@ def deliver_queue(settings, out=None, now=None, recheck=None):
             connection.drop()
     _say(out, str(report))
     return report
+
+
+class _Held(Exception):
+    """This message about an item cannot be checked in this run: it stays queued."""
+
+
+def _guarded(recheck, out):
+    """The recheck until it fails once (a database that cannot be opened): from then on the
+    messages about an item wait for a later run, and every other message still leaves."""
+    broken = []
+
+    def check(message):
+        if broken:
+            raise _Held()
+        try:
+            return recheck(message)
+        except Exception as exc:
+            broken.append(exc)
+            log.warning("mail about an item held: database unreadable (%s)", exc)
+            _say(out, f"base illisible ({exc}) : les courriels sur un contenu attendent")
+            raise _Held() from None
+    return check
 
 
 def _deliver_one(path, config, connection, report, now, out, recheck=None):
@@ -272,11 +295,14 @@ def _deliver_one(path, config, connection, report, now, out, recheck=None):
         report.deferred += 1
         return
     if message[ABOUT_ITEM]:
-        if recheck is None:
+        try:
+            if recheck is None:
+                raise _Held()
+            why = recheck({"item": _header_text(message[ABOUT_ITEM]),
+                           "user_id": _header_text(message[ABOUT_USER])})
+        except _Held:
             report.unchecked += 1
             return
-        why = recheck({"item": _header_text(message[ABOUT_ITEM]),
-                       "user_id": _header_text(message[ABOUT_USER])})
         if why:
             os.unlink(path)
             report.dropped += 1

@@ -351,10 +351,15 @@ class _Run:
             report.not_offered += 1
             return
         if message.get("item"):
+            try:
+                why = self.recheck(message) if self.recheck is not None else None
+            except Exception as exc:  # a database that cannot be opened holds these back only
+                log.warning("SMS about an item held: database unreadable (%s)", exc)
+                _say(self.out, f"base illisible ({exc}) : les SMS sur un contenu attendent")
+                self.recheck = None
             if self.recheck is None:
                 report.unchecked += 1
                 return
-            why = self.recheck(message)
             if why:
                 os.unlink(path)
                 report.dropped += 1

@@ -109,3 +109,35 @@ def test_a_held_alert_mail_about_a_deleted_item_is_dropped(world):
     delete(world, "membre_a", path)
     report = world.deliver_mail()
     assert world.take_mails() == {} and report.dropped == 1
+
+
+def test_a_database_that_cannot_be_opened_holds_back_only_the_messages_about_an_item(
+        tmp_path, mail_server, sms_provider):
+    import transaction
+
+    from conseils_site.notify.mail import Mailer, deliver_queue
+    from conseils_site.notify.sms import SmsQueue, deliver_sms
+    from tests.functional.test_alerts import NOW, notify_settings
+
+    settings = notify_settings(tmp_path, mail_server, sms_provider)
+    tm = transaction.TransactionManager(explicit=True)
+    tm.begin()
+    SmsQueue(settings, tm).send(MOBILE_B, "Un code : 123456", user_id="u1", urgent=1)
+    SmsQueue(settings, tm).send(MOBILE_B, "Nouveau document", user_id="u1", item="id:x")
+    Mailer(settings, tm).send("a@exemple.fr", "Bienvenue", "Bonjour.")
+    Mailer(settings, tm).send("a@exemple.fr", "Nouveau document", "Voir.", about=("id:x", "u1"))
+    tm.commit()
+    tries = []
+
+    def locked_database(message):
+        tries.append(message)
+        raise OSError("Data.fs.lock: déjà ouvert")
+
+    sms = deliver_sms(settings, now=NOW, recheck=locked_database)
+    mail = deliver_queue(settings, recheck=locked_database)
+
+    assert (sms.sent, sms.unchecked, sms.dead) == (1, 1, 0)
+    assert (mail.sent, mail.unchecked, mail.dead) == (1, 1, 0)
+    assert [m["text"] for m in sms_provider.messages] == ["Un code : 123456"]
+    assert [m["Subject"] for m in mail_server.wait_for(1)] == ["Bienvenue"]
+    assert len(tries) == 2  # one failed opening per run, not one per message
