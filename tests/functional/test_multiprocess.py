@@ -94,11 +94,11 @@ def assert_nothing_lost(workload, report, retries, logs, elapsed):
     # Both processes took writes, and a good part of the writes went through. Under this
     # deliberately crowded load (6 writers at once, every document sharing words in the text
     # index) a request may meet retry.attempts conflicts in a row: it is then refused whole,
-    # with the French 500 page saying nothing was saved (checked above). Measured on 2 cores:
-    # 10 to 50 % refused; the hot spots are named in this module's docstring.
+    # with its form back and a French message saying nothing was saved (503, views/conflicts.py;
+    # checked above). Since #21.1 (test_concurrent_writes.py) none is refused in practice.
     assert {d["server"] for d in docs} == {d["server"] for d in workload.docs}, summary
     assert len(docs) + len(regs) >= (len(workload.docs) + len(workload.registrations)) / 3, summary
-    assert set(workload.statuses()) <= {303, 500}, summary
+    assert set(workload.statuses()) <= {303, 503}, summary
     for log in logs:
         assert not unexpected_errors(log), unexpected_errors(log)
 
