@@ -173,7 +173,8 @@ def resend(context, request):
 
     def send(appstruct):
         user = context.users.find_by_email(appstruct["email"])
-        if user is not None and user.state == "unverified":
+        if (user is not None and user.state == "unverified" and throttle.may_send_mail(
+                context, "confirmation", user.email, clock.now().timestamp())):
             send_confirmation(request, user, issue_token(request.registry.settings, user,
                                                          CONFIRM_EMAIL))
         return HTTPSeeOther(request.resource_url(context, "inscription", "renvoyer",

@@ -1,4 +1,5 @@
-"""« Connexion », « Déconnexion » and « Mot de passe oublié »."""
+"""« Connexion » (and its second step, the code of an account with a second factor),
+« Déconnexion » and « Mot de passe oublié »."""
 import functools
 import hmac
 from urllib.parse import urlsplit, urlunsplit
@@ -10,9 +11,11 @@ from pyramid.view import view_config
 from ..accounts import set_password
 from ..forms.account import EmailSchema, LoginSchema, NewPasswordSchema, password_owner_of
 from ..forms.render import FormError, make_form, process_form
+from ..forms.twofactor import SignInCodeSchema
+from ..notify import clock
 from ..notify.account import contact_email, send_password_reset
 from ..resources import SiteRoot
-from ..security import current_session_id, throttle
+from ..security import current_session_id, throttle, totp
 from ..security.passwords import check_password, hash_password, needs_rehash
 from ..security.tokens import (
     MAX_AGE,
@@ -24,11 +27,18 @@ from ..security.tokens import (
     issue_token,
     read_token,
 )
-from .account import FORM_PAGE, TEMPLATES, message_page
+from .account import FORM_PAGE, TEMPLATES, existing_session, message_page
 
 RESET_MAX_AGE = MAX_AGE[RESET_PASSWORD]
 DEFAULT_AFTER_LOGIN = "/gerer"
 NOT_AFTER_LOGIN = ("/connexion", "/deconnexion", "/inscription", "/mot-de-passe-oublie")
+SECOND_STEP = "deuxieme_etape"  # the session's key while the code is awaited
+SECOND_STEP_SECONDS = 5 * 60
+CODE_TOO_LATE = ("Le délai pour saisir le code de vérification est dépassé (5 minutes) : "
+                 "connectez-vous à nouveau avec votre mot de passe.")
+WRONG_CODE = ("Ce code ne convient pas. Saisissez le code à 6 chiffres affiché maintenant par "
+              "votre application (il change toutes les 30 secondes), ou l'un de vos codes de "
+              "secours.")
 WRONG_CREDENTIALS = ("Adresse électronique ou mot de passe incorrect. Vérifiez-les (majuscules "
                      "comprises), ou utilisez « Mot de passe oublié ».")
 
@@ -75,36 +85,60 @@ def refusal(user, settings):
             f"animateurs de la plate-forme : {contact}.")
 
 
-@view_config(context=SiteRoot, name="connexion", renderer=FORM_PAGE)
+def moment():
+    """Now, in seconds, from the site's clock (the tests move it)."""
+    return clock.now().timestamp()
+
+
+def keep_failure(request):
+    """A failed try is the one refusal that must be remembered: commit the throttle's record
+    now, whatever happens to the rest of this request (which then writes nothing else)."""
+    request.tm.commit()
+    request.tm.begin()
+
+
+def signed_in(request, user, came_from):
+    """The end of every successful sign-in: a fresh session, and this browser remembered as
+    one the account signed in from (the throttle lets it in while strangers wait)."""
+    headers = remember(request, user.id)  # the policy starts a fresh session
+    request.session.flash("Vous êtes connecté·e.")
+    response = HTTPSeeOther(came_from, headers=headers)
+    throttle.remember_device(request, response, user)
+    return response
+
+
+@view_config(context=SiteRoot, name="connexion", path_info=r"^/connexion/?$", renderer=FORM_PAGE)
 def login(context, request):
     came_from = safe_came_from(request, request.params.get("came_from"))
     form = make_form(request, LoginSchema(), "Me connecter", formid="connexion")
 
     def sign_in(appstruct):
         email, password = appstruct["email"], appstruct["password"]
-        address = request.client_addr
-        wait = throttle.wait_seconds(context, email, address)
+        address, now = request.client_addr, moment()
+        user = context.users.find_by_email(email)
+        device = throttle.trusted_device(request, user)
+        wait = throttle.wait_seconds(context, email, address, device, now)
         if wait:
             raise FormError("password", throttle.wait_message(wait))
-        user = context.users.find_by_email(email)
         if user is None:
             check_password(_decoy_hash(), password)
             valid = False
         else:
             valid = check_password(user.password_hash, password)
         if not valid:
-            throttle.record_failure(context, email, address)
+            throttle.record_failure(context, email, address, device, now)
+            keep_failure(request)
             raise FormError("password", WRONG_CREDENTIALS)
         if not user.is_active:  # nothing to correct in the form: say why, above it
             request.response.status = 400
             return {"form": form.render({"email": email}),
                     "refusal": refusal(user, request.registry.settings)}
-        throttle.clear_failures(context, email)
+        throttle.clear_failures(context, email, address, device)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        headers = remember(request, user.id)  # the policy starts a fresh session
-        request.session.flash("Vous êtes connecté·e.")
-        return HTTPSeeOther(came_from, headers=headers)
+        if totp.is_enrolled(user):
+            return start_second_step(request, user, came_from)
+        return signed_in(request, user, came_from)
 
     result = process_form(request, form, sign_in)
     if isinstance(result, dict):
@@ -120,6 +154,75 @@ def login(context, request):
             links=[("/mot-de-passe-oublie", "Mot de passe oublié ?"),
                    ("/inscription", "Pas encore de compte ? Inscription"),
                    ("/inscription/renvoyer", "Recevoir un nouveau lien de confirmation")])
+    return result
+
+
+# --- the second step: the code of an account with a second factor -------------------------
+
+def start_second_step(request, user, came_from):
+    """The password was right: not signed in yet, but remembered for a few minutes as waiting
+    for its code (in a fresh session, like a sign-in)."""
+    headers = forget(request)
+    request.session[SECOND_STEP] = {"uid": user.id, "until": moment() + SECOND_STEP_SECONDS,
+                                    "came_from": came_from}
+    return HTTPSeeOther(request.resource_url(request.root, "connexion", "code"), headers=headers)
+
+
+def half_signed(request):
+    """(the account waiting for its code, where to go next), or (None, None) when nothing
+    waits or the few minutes are over."""
+    session = existing_session(request)
+    state = session.get(SECOND_STEP) if session is not None else None
+    if not isinstance(state, dict) or not state.get("until", 0) > moment():
+        return None, None
+    user = request.root.users.get(state.get("uid"))
+    if user is None or not user.is_active or not totp.is_enrolled(user):
+        return None, None
+    return user, state.get("came_from") or DEFAULT_AFTER_LOGIN
+
+
+@view_config(context=SiteRoot, name="connexion", path_info=r"^/connexion/code/?$",
+             renderer=FORM_PAGE)
+def second_step(context, request):
+    user, came_from = half_signed(request)
+    if user is None:
+        session = existing_session(request)
+        if session is not None:
+            session.pop(SECOND_STEP, None)
+            session.flash(CODE_TOO_LATE)
+        return HTTPSeeOther(request.resource_url(context, "connexion"))
+    form = make_form(request, SignInCodeSchema(), "Valider", formid="code")
+
+    def check(appstruct):
+        address, now = request.client_addr, moment()
+        device = throttle.trusted_device(request, user)
+        wait = throttle.wait_seconds(context, user.id, address, device, now, step=throttle.CODE)
+        if wait:
+            raise FormError("code", throttle.wait_message(wait))
+        kind = totp.check_code(user, appstruct["code"], now)
+        if kind is None:
+            throttle.record_failure(context, user.id, address, device, now, step=throttle.CODE)
+            keep_failure(request)
+            raise FormError("code", WRONG_CODE)
+        throttle.clear_failures(context, user.id, address, device, step=throttle.CODE)
+        response = signed_in(request, user, came_from)
+        if kind == totp.RECOVERY:
+            left = totp.recovery_left(user)
+            request.session.flash(
+                f"Code de secours accepté : il ne servira plus. Il vous en reste {left}. "
+                "Vous pouvez en obtenir de nouveaux depuis « Mon profil », « Double "
+                "authentification ».")
+        return response
+
+    result = process_form(request, form, check)
+    if isinstance(result, dict):
+        result.update(
+            title="Code de vérification", notice=None,
+            intro=["Votre compte est protégé par une double authentification. Ouvrez votre "
+                   "application d'authentification et saisissez le code à 6 chiffres affiché "
+                   "pour ce site.",
+                   "Vous n'avez plus votre téléphone ? Saisissez l'un de vos codes de secours."],
+            links=[("/connexion", "Recommencer la connexion")])
     return result
 
 
@@ -160,7 +263,7 @@ def forgot_password(context, request):
 
     def send(appstruct):
         user = context.users.find_by_email(appstruct["email"])
-        if user is not None:
+        if user is not None and throttle.may_send_mail(context, "reset", user.email, moment()):
             token = issue_token(request.registry.settings, user, RESET_PASSWORD)
             send_password_reset(request, user, token)
         return HTTPSeeOther(request.resource_url(context, "mot-de-passe-oublie",
