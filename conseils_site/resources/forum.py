@@ -289,8 +289,10 @@ class Topic(Message, Folder):
         own record alone (the catalog's order follows after each commit, catalog.deferred)."""
         self._p_activate()
         floor = self.__dict__.get("last_activity") or self.created
-        newest = self.reply(len(self)) if len(self) else None
-        return max(floor, newest.created) if newest is not None else floor
+        if not len(self):
+            return floor
+        newest = self.data.get(str(len(self))) or self.data[self.data.maxKey()]  # older names
+        return max(floor, newest.created)
 
     @last_activity.setter
     def last_activity(self, value):
