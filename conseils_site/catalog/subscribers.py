@@ -29,11 +29,13 @@ def on_added(event):
 
 def _follow_activity(catalog, obj):
     """A new reply moves its topic up: just after the commit (catalog.deferred), so that
-    replies sent together do not all rewrite the topic's entries; at once without a database."""
+    replies sent together do not all rewrite the topic's entries; at once when nobody else can
+    be writing them (a topic made in this very transaction, or no database)."""
     topic = getattr(obj, "topic", None)
     if getattr(obj, "kind", None) == "forum_reply" and topic is not None:
-        if not reindex_after_commit(topic, TOPIC_ACTIVITY):
-            catalog.reindex_some(topic, TOPIC_ACTIVITY)
+        if topic._p_jar is not None and reindex_after_commit(topic, TOPIC_ACTIVITY):
+            return
+        catalog.reindex_some(topic, TOPIC_ACTIVITY)
 
 
 def on_modified(event):
