@@ -61,6 +61,6 @@ def test_cached_open_data_answers_304(demo):
 
 
 def test_forbidden_and_missing_pages_are_not_kept(demo_wsgi, demo):
-    demo.get("/admin", status=403)
+    demo.get("/admin", status=404)  # hidden from visitors: answered as missing (#14.4)
     demo.get("/nulle-part", status=404)
     assert not [k for k in demo_wsgi.entries if k[4] in ("/admin", "/nulle-part")]

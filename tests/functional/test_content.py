@@ -239,7 +239,7 @@ def test_who_may_edit_a_classic_document(site):
     path = add_item(wsgi, ids, classic(ids))
     signed_in(wsgi, "autre_a").get(path + "/@@modifier", status=403)
     assert "@@modifier" not in signed_in(wsgi, "autre_a").get(path).text
-    signed_in(wsgi, "membre_b").get(path + "/@@modifier", status=403)
+    signed_in(wsgi, "membre_b").get(path + "/@@modifier", status=404)  # hidden from B: as missing
     for who in ("referent_a", "animateur", "membre_a"):
         app = signed_in(wsgi, who)
         form = app.get(path + "/@@modifier").forms["document"]
@@ -261,7 +261,7 @@ def test_who_may_delete(site):
     path = add_item(wsgi, ids, classic(ids))
     signed_in(wsgi, "autre_a").get(path + "/@@supprimer", status=403)
     app = signed_in(wsgi, "membre_c")
-    app.post(path + "/@@supprimer", {"csrf_token": csrf(app)}, status=403)
+    app.post(path + "/@@supprimer", {"csrf_token": csrf(app)}, status=404)  # hidden from C
     assert "compte-rendu-de-reunion" in council_items(wsgi)
     app = signed_in(wsgi, "animateur")
     app.post(path + "/@@supprimer", {"csrf_token": csrf(app)}, status=303)

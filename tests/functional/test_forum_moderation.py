@@ -181,15 +181,18 @@ def test_councillors_cannot_moderate(site, who):
     topic = add_topic_db(wsgi, ids["membre_b"], "Sujet protégé", replies=1)
     app = client(wsgi, who)
     token = csrf(app)
-    app.get("/forum/@@signalements", status=403)
-    app.get("/forum/@@rubriques", status=403)
-    app.post("/forum/@@signalements", {"csrf_token": token, "report": "x", "decision": "masquer"}, status=403)
-    app.post(topic + "1/@@moderer", {"csrf_token": token, "action": "masquer"}, status=403)
-    app.post(topic + "@@moderer-sujet", {"csrf_token": token, "action": "epingler"}, status=403)
-    app.post(topic + "@@moderer-sujet", {"csrf_token": token, "action": "fermer"}, status=403)
-    app.get(topic + "@@deplacer", status=403)
-    app.post(topic + "@@deplacer", {"csrf_token": token, "rubrique": "partage-d-experiences"}, status=403)
-    app.get(RUBRIQUE + "/@@modifier", status=403)
+    refused = 404 if who is None else 403  # the forum is hidden from visitors: as missing
+    app.get("/forum/@@signalements", status=refused)
+    app.get("/forum/@@rubriques", status=refused)
+    app.post("/forum/@@signalements", {"csrf_token": token, "report": "x", "decision": "masquer"},
+             status=refused)
+    app.post(topic + "1/@@moderer", {"csrf_token": token, "action": "masquer"}, status=refused)
+    app.post(topic + "@@moderer-sujet", {"csrf_token": token, "action": "epingler"}, status=refused)
+    app.post(topic + "@@moderer-sujet", {"csrf_token": token, "action": "fermer"}, status=refused)
+    app.get(topic + "@@deplacer", status=refused)
+    app.post(topic + "@@deplacer", {"csrf_token": token, "rubrique": "partage-d-experiences"},
+             status=refused)
+    app.get(RUBRIQUE + "/@@modifier", status=refused)
     state = topic_of(wsgi, topic)
     assert not (state["pinned"] or state["closed"] or state["replies"][0][1])
     assert state["section"] == "questions-et-entraide"

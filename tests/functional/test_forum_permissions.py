@@ -79,9 +79,9 @@ def test_general_forum_pages(world, visitor, path):
     response = apps[visitor].get(path, status="*")
     if visitor in READS_FORUM:
         assert response.status_int in (200, 303)
-    else:
-        assert response.status_int == 403
-        assert "Accès réservé" in response.text
+    else:  # the forum is hidden from them: the 404 of a missing page (#14.4)
+        assert response.status_int == 404
+        assert "Page introuvable" in response.text
         assert not words_in(response.text, FORUM_WORDS + GROUP_WORDS)
 
 
@@ -94,8 +94,8 @@ def test_group_forum_and_space_pages(world, visitor, path):
     response = apps[visitor].get(path, status="*")
     if visitor in READS_GROUP:
         assert response.status_int in (200, 303)
-    else:
-        assert response.status_int == 403
+    else:  # the group's forum is hidden (404); its public page's sharing is refused (403)
+        assert response.status_int == (403 if path.endswith("@@partages") else 404)
         assert not words_in(response.text, GROUP_WORDS)
 
 
@@ -150,13 +150,14 @@ def test_writing_in_the_group_forum_is_refused(world, visitor):
     wsgi, _, apps = world
     app = apps[visitor]
     token = csrf(app)
+    # The group's forum is hidden from them: each answer is the 404 of a missing page.
     app.post(GROUP_TOPIC + "@@repondre", {"csrf_token": token, "__formid__": "reponse",
-                                          "text": "Intrusion"}, status=403)
+                                          "text": "Intrusion"}, status=404)
     app.post(GROUP_FORUM + "/@@nouveau-sujet", {"csrf_token": token, "__formid__": "sujet",
-                                                "title": "Sujet intrus", "text": "Intrusion"}, status=403)
+                                                "title": "Sujet intrus", "text": "Intrusion"}, status=404)
     app.post(GROUP_TOPIC + "1/@@signaler", {"csrf_token": token, "__formid__": "signalement",
-                                            "reason": "Intrusion ici"}, status=403)
-    app.post(GROUP_TOPIC + "@@suivre", {"csrf_token": token, "action": "suivre"}, status=403)
+                                            "reason": "Intrusion ici"}, status=404)
+    app.post(GROUP_TOPIC + "@@suivre", {"csrf_token": token, "action": "suivre"}, status=404)
     with open_registry_root(wsgi.registry) as (root, tm):
         forum = root.groups["loire"]["forum"]
         assert len(forum) == 1 and forum["sujet-zqgrouptopic"].last_number == 1
@@ -171,8 +172,8 @@ def test_an_author_no_longer_validated_cannot_edit_their_message(world):
         tm.commit()
     try:
         app = apps["non_valide"]
-        app.get(GENERAL_TOPIC + "@@modifier", status=403)
-        app.get(GENERAL_TOPIC + "@@supprimer", status=403)
+        for view in ("@@modifier", "@@supprimer"):  # the forum is hidden from them now: 404
+            assert "Zqforumtopic" not in app.get(GENERAL_TOPIC + view, status=404).text
     finally:
         with open_registry_root(wsgi.registry) as (root, tm):
             root["forum"]["questions-et-entraide"]["sujet-zqforumtopic"].author_id = ids["membre_a"]
@@ -192,9 +193,9 @@ def test_a_council_leaving_the_group_loses_access_at_once(site):
     animator.post("/groupes/loire/@@modifier", {"csrf_token": csrf(animator), "add": "",
                                                 "remove": ids["council_B"]})
     # Same session, next request: no group principal any more.
-    b.get(topic, status=403)
-    b.get(GROUP_FORUM, status=403)
-    b.get("/groupes/loire/@@partages", status=403)
+    assert "Zqavantdepart" not in b.get(topic, status=404).text  # hidden now: as missing
+    b.get(GROUP_FORUM, status=404)
+    b.get("/groupes/loire/@@partages", status=403)  # the group's page stays public
     assert "L'espace du groupe" not in b.get("/groupes/loire").text
     assert not b.get("/recherche", {"q": "zqavantdepart"}).html.select("ol.results li")
     assert "Forum du groupe" not in b.get("/forum").text

@@ -70,10 +70,12 @@ def test_sharing_and_admin_are_for_animators_only(site, who):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
     if who:
-        login(app, who)
-    for path in (ids["path_A"] + "/@@partage", "/@@partage", "/admin", "/admin/journal",
-                 "/admin/groupes", "/admin/inscriptions"):
+        assert login(app, who).status_int == 303
+    for path in (ids["path_A"] + "/@@partage", "/@@partage"):  # pages they may see: refused
         app.get(path, status=403)
+    for path in ("/admin", "/admin/journal", "/admin/groupes", "/admin/inscriptions"):
+        page = app.get(path, status=404)  # the admin area is hidden: as missing (#14.4)
+        assert "Page introuvable" in page.text and "Journal" not in page.text
 
 
 def test_animator_creates_a_group_from_a_territory(site):

@@ -76,7 +76,7 @@ def test_members_of_other_councils_cannot_validate(site, who):
              status=403)
     with open_registry_root(wsgi.registry) as (root, tm):
         assert root.users[ids["candidat_a"]].state == "pending"
-    app.get("/admin/inscriptions", status=403)
+    app.get("/admin/inscriptions", status=404)  # the admin area is hidden from them (#14.4)
     app.get(ids["path_A"] + "/@@tableau-de-bord", status=403)
 
 

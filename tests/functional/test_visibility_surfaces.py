@@ -7,8 +7,13 @@ a councillor of a council sharing a working group, a councillor of the owning co
 référent of the owning council who belongs to another council, an animator) looks at every
 surface: item page, council listings, the council's public page, « Publications des conseils »,
 search, the council's Atom feed, calendars (council, personal, one event) and file downloads.
-Each cell is its own test: a single leak fails the suite."""
+Each cell is its own test: a single leak fails the suite.
+
+A page, file or calendar one may not see answers 404, exactly as a missing name of the same
+length does (issue #14, item 4): same status, same headers, same body once the requested path
+(and the session's CSRF token in a visitor's sign-in form) is set aside."""
 import datetime
+import re
 
 import pytest
 import webtest
@@ -180,6 +185,28 @@ def assert_cell(text, item, expected, where):
         assert item["pdf"] not in text.encode(), f"LEAK: bytes of {item['token']} on {where}"
 
 
+CSRF_FIELD = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+def comparable(response, path):
+    """Status, headers and body of an answer with the requested path set aside."""
+    headers = sorted((k, v) for k, v in response.headerlist if k not in ("Date", "Set-Cookie"))
+    body = response.body.decode("utf-8", "replace")
+    for form in (path, path.replace("@", "%40"), path.replace("/", "%2F").replace("@", "%40")):
+        body = body.replace(form, "<PATH>")
+    return response.status, headers, CSRF_FIELD.sub("csrf", body)
+
+
+def assert_as_missing(world, visitor, item, tail):
+    """The refusal of `item["path"] + tail` is the 404 of a name that does not exist."""
+    hidden = item["path"] + tail
+    missing = item["path"].rsplit("/", 1)[0] + "/" + "z" * len(item["name"]) + tail
+    refused, absent = world["get"](visitor, hidden), world["get"](visitor, missing)
+    assert absent.status_int == 404
+    assert refused.status_int == 404, f"LEAK: {hidden} answered {refused.status}"
+    assert comparable(refused, hidden) == comparable(absent, missing), f"LEAK: {hidden} differs"
+
+
 def on_public_page(world, visitor, kind, level):
     """Visible, and among the visitor's newest visible items the page has room for."""
     if not may_see(visitor, level):
@@ -205,8 +232,8 @@ def test_item_page(world, visitor, key):
         assert response.status_int == 200
         assert_cell(response.text, item, True, "its own page")
     else:
-        assert response.status_int in (403, 404), f"LEAK: item page answered {response.status}"
         assert_cell(response.text, item, False, "its own refused page")
+        assert_as_missing(world, visitor, item, "/")
 
 
 @items
@@ -286,8 +313,8 @@ def test_event_calendar(world, visitor, key):
         assert response.status_int == 200
         assert_cell(text_of(response), item, True, "the event's calendar file")
     else:
-        assert response.status_int in (403, 404), f"LEAK: event calendar answered {response.status}"
         assert_cell(text_of(response), item, False, "the event's refused calendar file")
+        assert_as_missing(world, visitor, item, "/@@agenda.ics")
 
 
 @items
@@ -299,8 +326,28 @@ def test_file_download(world, visitor, key):
         assert response.status_int == 200
         assert response.body == item["pdf"]
     else:
-        assert response.status_int in (403, 404), f"LEAK: download answered {response.status}"
         assert item["pdf"] not in response.body, "LEAK: the file's bytes in the refusal"
+        assert_as_missing(world, visitor, item, "/piece.pdf")
+
+
+EDITORS = {"membre_a", "referent", "animateur"}  # the author, a référent, an animator
+
+
+@items
+@visitors
+def test_edit_form(world, visitor, key):
+    """Hidden: the 404 of a missing name. Visible but not one's to change: 403, as before."""
+    item = world["items"][key]
+    response = world["get"](visitor, item["path"] + "/@@modifier")
+    if not may_see(visitor, key[1]):
+        assert_cell(response.text, item, False, "its refused edit form")
+        assert_as_missing(world, visitor, item, "/@@modifier")
+    elif visitor in EDITORS:
+        assert response.status_int == 200
+        assert_cell(response.text, item, True, "its edit form")
+    else:
+        assert response.status_int == 403
+        assert_cell(response.text, item, False, "its refused edit form")
 
 
 # --- The visitors are who they claim, and the anonymous cache never mixes them ---------------
