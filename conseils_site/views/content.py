@@ -51,7 +51,8 @@ KINDS = {
         ["Un document classique rassemble des fichiers (compte rendu de réunion, affiche, "
          "photo…) et une courte description.",
          "Un document collaboratif est un texte que tous les membres de votre conseil peuvent "
-         "compléter."]),
+         "compléter ; son titre, ses fichiers et qui peut le voir ne changent que par vous, les "
+         "référents du conseil et les animateurs."]),
     "action_report": KindSpec(
         "action_report", "actions", ActionReportSchema, ActionReportSchema,
         (photo_files, document_files), "Créer une nouvelle action", "Publier le compte rendu",

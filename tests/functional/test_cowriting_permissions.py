@@ -77,6 +77,7 @@ def test_a_member_still_writes_the_text_and_uses_the_history(site):
     page = app.get(path)
     assert 'id="collab"' in page.text and "@@sync" in page.text  # the editor
     assert "@@modifier" not in page.text and "@@supprimer" not in page.text  # no metadata links
+    assert "ne changent que par son auteur, les référents du conseil et les animateurs" in page.text
     history = app.get(path + "/@@historique")
     restore = next(f for f in history.forms.values() if "version" in f.fields)
     assert restore["version"].value == "1"
@@ -91,6 +92,7 @@ def test_author_referent_and_animator_change_the_metadata(site):
         app = signed_in(wsgi, who)
         page = app.get(path)
         assert "@@modifier" in page.text and 'id="collab"' in page.text, who
+        assert "ne changent que par son auteur" not in page.text, who
         form = app.get(path + "/@@modifier").forms["document"]
         submit(app, form, visibility=level, status=303)
         assert document(wsgi, path)["visibility"] == level, who
