@@ -17,7 +17,8 @@ from ..dates import format_datetime, format_span
 from ..resources.content import PARIS
 from ..security.principals import compute_principals
 from . import clock
-from .alerts import absolute, available, describe, may_view, preferences_url, where_of
+from .access import available, may_view
+from .alerts import absolute, describe, preferences_url, where_of
 from .dispatch import CAPPED, SENT, Dispatcher
 from .preferences import CATEGORY_LABELS, DAILY, WEEKLY
 from .render import Entry, MailBody

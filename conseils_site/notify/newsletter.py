@@ -28,7 +28,7 @@ from ..resources.newsletter import SENDING, SENT, Letter
 from ..resources.users import normalize_email
 from ..security.sanitize import html_to_text
 from . import clock
-from .alerts import available, may_view_as_visitor
+from .access import available, may_view_as_visitor
 from .links import absolute, unsubscribe_url
 from .mail import Mailer
 

@@ -4,10 +4,10 @@ hours, retries), and the item may have been deleted or made private meanwhile.
 `Recheck` is what `deliver_sms(recheck=...)` calls for each message that names an item; it opens
 the database lazily (a queue of codes and digests never needs it) through the opener it is given
 — the scripts' `open_site(ini)` or `open_registry_root(registry)` — and asks
-`alerts.why_not_now`, the same ACL check with the person's principals as the pages."""
+`access.why_not_now`, the same ACL check with the person's principals as the pages."""
 import contextlib
 
-from .alerts import why_not_now
+from .access import why_not_now
 
 
 class Recheck(contextlib.AbstractContextManager):

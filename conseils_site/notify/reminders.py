@@ -10,7 +10,8 @@ from hypatia.query import Eq, InRange
 
 from ..dates import format_date, format_span, format_time
 from . import clock
-from .alerts import absolute, council_members, may_view, preferences_url, short_link
+from .access import may_view
+from .alerts import absolute, council_members, preferences_url, short_link
 from .dispatch import CAPPED, SENT, Dispatcher
 from .preferences import wants_reminder
 from .render import MailBody
