@@ -18,7 +18,7 @@ from ..forms.account import (
 )
 from ..forms.profile_alerts import AlertsSchema, chosen, initial_alerts
 from ..forms.render import FormError, make_form, process_form
-from ..notify import preferences
+from ..notify import clock, preferences
 from ..notify.newsletter import unsubscribe as stop_newsletter
 from ..notify.sms import SmsSettings, verified_mobile
 from ..resources import SiteRoot
@@ -50,12 +50,13 @@ def to_login(request):
 
 def check_current_password(request, user, password, field):
     """The password typed to confirm a change, with the same throttle as « Connexion »."""
-    root, address = request.root, request.client_addr
-    wait = throttle.wait_seconds(root, user.email, address)
+    root, address, now = request.root, request.client_addr, clock.now().timestamp()
+    device = throttle.trusted_device(request, user)
+    wait = throttle.wait_seconds(root, user.email, address, device, now)
     if wait:
         raise FormError(field, throttle.wait_message(wait))
     if not check_password(user.password_hash, password):
-        throttle.record_failure(root, user.email, address)
+        throttle.record_failure(root, user.email, address, device, now)
         raise FormError(field, "Ce n'est pas votre mot de passe actuel. Vérifiez-le (majuscules "
                                "comprises).")
 

@@ -12,7 +12,7 @@ from conseils_site.notify.mail import deliver_queue
 from tests.conftest import make_app
 from tests.functional.test_login import sign_in, signed_in_as
 from tests.mailserver import MailServer
-from tests.support import build_site, email_of
+from tests.support import PASSWORD, build_site, email_of
 
 START = datetime.datetime(2030, 3, 4, 10, 0, tzinfo=datetime.UTC)
 
@@ -182,3 +182,19 @@ def test_eight_confirmation_resends_in_a_row_send_one_mail(site, moments):
     moments.advance(5 * 60 + 1)
     post_email(app, "/inscription/renvoyer", "renvoyer", email_of("nouveau_a"))
     assert len(delivered(wsgi)) == 1
+
+
+def test_strangers_failures_do_not_stop_the_owner_confirming_their_password(site, moments):
+    """« Mon profil » asks the password before a change, with the same throttle: the owner's
+    device is trusted there too."""
+    wsgi, _, _ = site
+    owner = webtest.TestApp(wsgi)
+    assert sign_in(owner, email_of("membre_a"), address="192.0.2.44").status_int == 303
+    attacker = webtest.TestApp(wsgi)
+    for n in range(12):
+        sign_in(attacker, email_of("membre_a"), f"devine {n}", address=f"198.51.100.{n}")
+    form = owner.get("/mon-profil/double-authentification").forms["commencer"]
+    form["password"] = PASSWORD
+    result = form.submit(status="*")
+    assert result.status_int == 303, text(result)
+    assert 'class="secret"' in result.follow().text
