@@ -50,12 +50,13 @@ def explain(obj, permission, catalog, users):
             if action != Allow or principal in seen:
                 continue
             seen.add(principal)
-            lines.append((principal_label(principal, catalog, users), _why(obj, here, principal)))
+            lines.append((principal_label(principal, catalog, users),
+                          _why(obj, here, principal, permission)))
         here = getattr(here, "__parent__", None)
     return lines
 
 
-def _why(obj, here, principal):
+def _why(obj, here, principal, permission):
     kind, _, ident = principal.partition(":")
     holder = here
     while kind == "user" and holder is not None:
@@ -66,6 +67,8 @@ def _why(obj, here, principal):
         holder = getattr(holder, "__parent__", None)
     if kind == "user" and getattr(obj, "author_id", None) == ident:
         return "auteur de ce contenu"
+    if kind == "council" and here is obj and permission == "cowrite":
+        return "document collaboratif : les membres du conseil en écrivent le texte ensemble"
     level = getattr(obj, "visibility", None)
     if here is obj and level:
         return f"niveau d'accès choisi : « {LEVEL_LABELS[level]} »"

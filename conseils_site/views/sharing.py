@@ -52,6 +52,8 @@ def sharing(context, request):
         "title": f"Accès — {getattr(context, 'title', None) or 'racine du site'}",
         "viewers": explain(context, "view", root.catalog, root.users),
         "editors": explain(context, "edit", root.catalog, root.users),
+        "cowriters": (explain(context, "cowrite", root.catalog, root.users)
+                      if getattr(context, "mode", None) == "collaboratif" else []),
         "grants": grants,
         "roles": [(r, ROLE_LABELS[r]) for r in LOCAL_ROLES],
         "error": error,

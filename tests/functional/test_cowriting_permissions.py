@@ -96,3 +96,15 @@ def test_author_referent_and_animator_change_the_metadata(site):
         form = app.get(path + "/@@modifier").forms["document"]
         submit(app, form, visibility=level, status=303)
         assert document(wsgi, path)["visibility"] == level, who
+
+
+def test_the_sharing_page_says_who_writes_the_text_and_who_changes_the_document(site):
+    wsgi, ids = site
+    path = shared_document(wsgi, ids)
+    animator = signed_in(wsgi, "animateur")
+    page = animator.get(path + "/@@partage")
+    editing = page.html.select_one("#modifier").find_parent("section").get_text()
+    writing = page.html.select_one("#ecrire").find_parent("section").get_text()
+    assert "les membres du conseil" not in editing and "auteur de ce contenu" in editing
+    assert "les membres du conseil « Conseil des Tilleuls »" in writing
+    assert "document collaboratif" in writing
