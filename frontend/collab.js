@@ -278,6 +278,10 @@ function start (root) {
         stop(answer.error || 'Le serveur a refusé la modification.')
         return
       }
+      if (response.status === 404) { // no longer visible to this person, or no longer collaborative
+        stop('Ce document n\'est plus accessible ici : rechargez la page.')
+        return
+      }
       if (!response.ok) throw new NetworkError(String(response.status))
       failures = 0
       Y.applyUpdate(ydoc, fromBase64(answer.update), 'server')
