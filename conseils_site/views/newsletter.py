@@ -16,7 +16,6 @@ from ..notify.links import base_url, read_subscription_token, subscription_token
 from ..notify.newsletter import (
     build_sections,
     candidates,
-    confirm_subscription,
     current_month,
     default_title,
     describe_counts,
@@ -27,10 +26,9 @@ from ..notify.newsletter import (
     parse_month,
     previous_month,
     recipients,
-    request_subscription,
     send_test,
-    subscription_mail,
 )
+from ..notify.subscriptions import confirm_subscription, request_subscription, subscription_mail
 from ..resources import Admin
 from ..resources.newsletter import DRAFT, Letter, Newsletters, utcnow
 from ..security.tokens import TokenError
