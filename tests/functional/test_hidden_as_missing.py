@@ -115,3 +115,15 @@ def test_refusing_another_permission_on_a_visible_item_stays_a_403(site):
     form = page.forms["connexion"]  # a visitor may sign in from the refusal, and comes back
     form["email"], form["password"] = email_of("membre_a"), PASSWORD
     assert form.submit(status=303).location.endswith(path + "/@@modifier")
+
+
+def test_signing_in_from_a_404_never_leaves_the_site(site):
+    """The form comes back to the requested path only if it is a path of this site."""
+    wsgi, ids = site
+    visitor = webtest.TestApp(wsgi)
+    page = visitor.get("/x", extra_environ={"PATH_INFO": "//evil.example/x"}, status=404)
+    form = page.forms["connexion"]
+    assert "came_from=%2F%2Fevil.example%2Fx" in form.action
+    form["email"], form["password"] = email_of("membre_a"), PASSWORD
+    back = form.submit(status=303)
+    assert "evil.example" not in back.location and back.location.endswith("/gerer")
