@@ -107,7 +107,10 @@ def second_factor(context, request):
     else:
         forms = [("commencer", CurrentPasswordSchema(), "Commencer", start)]
     for formid, schema, button, action in forms:
-        result = process_form(request, make_form(request, schema, button, formid=formid), action)
+        form = make_form(request, schema, button, formid=formid)
+        for field in form.children:  # two forms on the page: element ids of their own
+            field.oid = f"{formid}-{field.name}"
+        result = process_form(request, form, action)
         if not isinstance(result, dict):
             return result
         page[f"form_{formid}"] = result["form"]

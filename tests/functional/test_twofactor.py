@@ -127,6 +127,8 @@ def test_enrolment_from_the_profile_shows_a_qr_code_then_ten_codes_once(site, mo
     assert re.search(r"<svg[^>]*class=\"qr-code\"", page.text)
     assert "<img" not in page.text.split("<main", 1)[-1] and "data:" not in page.text
     assert "otpauth" not in page.text  # only the QR code and the key itself show the secret
+    element_ids = re.findall(r'\bid="([^"]+)"', page.text)  # each label finds its field
+    assert len(element_ids) == len(set(element_ids))
     secret = secret_on(page)
     form = page.forms["confirmer"]
     form["code"] = "123 456" if moments.code(secret) != "123456" else "654321"
