@@ -1,6 +1,10 @@
 """The throttle's rules on their own: free failures, then a doubling wait up to a cap, per
 account, per (address, account), per address with a far higher ceiling, per trusted device."""
 import pytest
+import transaction
+import ZODB
+from persistent import Persistent
+from ZODB.FileStorage import FileStorage
 
 from conseils_site.security import throttle
 from conseils_site.security.throttle import RULES, delay, duration_fr
@@ -98,3 +102,28 @@ def test_one_mail_per_address_and_purpose_per_five_minutes():
     (900, "15 minutes"), (3600, "1 heure"), (3660, "1 heure 1 minute")])
 def test_waiting_times_in_french(seconds, words):
     assert duration_fr(seconds) == words
+
+
+class StoredRoot(Persistent):
+    pass
+
+
+def test_tries_on_different_accounts_from_different_addresses_do_not_conflict(tmp_path):
+    """Two processes recording failures at once: their keys differ, so the BTree merges them
+    (FileStorage resolves the bucket conflict), where one shared counter would refuse one."""
+    db = ZODB.DB(FileStorage(str(tmp_path / "Data.fs")))
+    try:
+        with db.transaction() as conn:
+            conn.root()["site"] = StoredRoot()
+            throttle.record_failure(conn.root()["site"], "x@exemple.fr", "10.0.0.9", now=999.0)
+        managers = [transaction.TransactionManager() for _ in range(2)]
+        roots = [db.open(manager).root()["site"] for manager in managers]
+        for n, (manager, root) in enumerate(zip(managers, roots, strict=True)):
+            manager.begin()
+            throttle.record_failure(root, f"personne{n}@exemple.fr", f"192.0.2.{n}", now=1000.0)
+        for manager in managers:
+            manager.commit()  # the second commit would raise ConflictError if keys collided
+        with db.transaction() as conn:
+            assert len(conn.root()["site"].login_failures) == 3 + 2 * 3
+    finally:
+        db.close()
