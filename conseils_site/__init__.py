@@ -6,7 +6,7 @@ from .hosts import AllowedHosts
 from .views.cache import MAX_BYTES, AnonymousCache
 
 # Production's secrets and per-machine values come from the environment, never from a file in
-# git: a variable that is set wins over the ini's value (README, Configuration).
+# git: a variable that is set wins over the ini's value (docs/configuration.md).
 ENVIRONMENT = {
     "CONSEILS_SESSION_SECRET": "conseils.session_secret",
     "CONSEILS_ADMIN_EMAIL": "conseils.admin_email",

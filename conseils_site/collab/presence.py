@@ -2,7 +2,7 @@
 
 Presence is fleeting (a few seconds), so it lives in the process's memory, not in the database:
 writing it to ZODB would commit a transaction per editor per second. With several application
-processes, route a document's sync requests to one process (see the README). The server never
+processes, route a document's sync requests to one process (see docs/collaborative-documents.md). The server never
 trusts the name or colour a browser announces: it rewrites them from the signed-in account, and a
 browser may only speak for the Yjs client id it first used.
 
