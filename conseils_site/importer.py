@@ -15,6 +15,7 @@ from .csvsafe import FORMULA_STARTS
 from .geography import get_geography, in_france
 from .resources.events import ObjectModified, notify
 from .resources.territory import Council
+from .text import one_line
 
 REQUIRED_COLUMNS = ("code", "nom", "commune", "latitude", "longitude")
 OPTIONAL_COLUMNS = ("email", "site")
@@ -128,7 +129,7 @@ def _unreadable(exc):
 
 
 def _check(line, record, geography, seen):
-    code, name = record["code"], record["nom"]
+    code, name = record["code"], one_line(record["nom"])
     if not code:
         return Rejected(line, "code manquant")
     if code in seen:

@@ -133,10 +133,6 @@ def message_html(source):
     return clean_html(rendered.replace("\n", ""), tags=FORUM_TAGS)
 
 
-def _one_line(value):
-    return one_line(value)
-
-
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -149,7 +145,7 @@ def _has_words(node, value):
 
 def title_node():
     return colander.SchemaNode(
-        colander.String(), title="Titre du sujet", preparer=_one_line,
+        colander.String(), title="Titre du sujet", preparer=one_line,
         description="Une phrase qui dit de quoi il s'agit, par exemple « Comment organiser une "
                     "marche exploratoire ? ».",
         missing_msg="Indiquez un titre.",
@@ -203,7 +199,7 @@ class ReportSchema(CSRFSchema):
 
 class CategorySchema(CSRFSchema):
     title = colander.SchemaNode(
-        colander.String(), title="Nom de la rubrique", preparer=_one_line,
+        colander.String(), title="Nom de la rubrique", preparer=one_line,
         missing_msg="Indiquez un nom.",
         validator=colander.Length(min=3, max=80, min_err="Le nom doit faire au moins 3 caractères.",
                                   max_err="80 caractères au plus."))

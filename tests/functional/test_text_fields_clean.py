@@ -19,3 +19,12 @@ def test_a_document_title_is_stored_and_listed_without_controls_or_overrides(sit
     listing = app.get(ids["path_A"] + "/@@documents")
     for page in (item, listing):
         assert "Plainte contre[31m M. X.fdp" in page.text and "\u202e" not in page.text
+
+
+def test_an_imported_council_name_loses_its_controls_and_overrides(empty_wsgi):
+    from conseils_site.importer import import_councils
+
+    csv = "code,nom,commune,latitude,longitude\nQ1,\"Conseil\x07 des \u202eTilleuls\",42218,45.43,4.39\n"
+    with open_registry_root(empty_wsgi.registry) as (root, tm):
+        import_councils(root, csv.encode())
+        assert root.territoires.council_by_code("Q1").title == "Conseil des Tilleuls"
