@@ -1,13 +1,16 @@
 """Events as iCalendar (RFC 5545), « Ajouter à mon agenda » links, and personal calendar addresses.
 
-Times are written in UTC (`...Z`): every client places them in its own time zone, and a council
-overseas keeps its own local time without us shipping a VTIMEZONE per zone."""
+Files are written by `icalendar`. Events are stored as aware datetimes and written in UTC
+(`...Z`): every client shows them in its own time zone (Europe/Paris for most readers), and a
+council overseas keeps its own local time without us shipping a VTIMEZONE per zone."""
 import datetime
 import hmac
 import secrets
 from collections import namedtuple
 from urllib.parse import quote, urlencode
 
+import icalendar
+from icalendar import vDuration, vText
 from pyramid.authorization import Everyone
 
 from .addresses import public_host, resource_url
@@ -17,8 +20,6 @@ from .security.sanitize import html_to_text
 from .text import slugify
 
 UTC = datetime.UTC
-MAX_LINE_OCTETS = 75
-CRLF = "\r\n"
 PRODID = "-//Conseils citoyens//Agenda//FR"
 # How far back a subscribed calendar goes, and how many events it holds at most.
 PAST_WINDOW = datetime.timedelta(days=365)
@@ -57,32 +58,26 @@ def format_when(event):
 
 
 # iCalendar ----------------------------------------------------------------------------------
+# `icalendar` escapes TEXT values, folds lines at 75 octets (never inside a character nor an
+# escape) and writes CRLF; the site only says which properties an event has.
 
-def escape_text(value):
-    """TEXT values: backslash, semicolon, comma and line breaks are escaped (RFC 5545 3.3.11)."""
-    value = (value or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return "".join(c for c in value if c == "\t" or ord(c) >= 32)
+# Control characters RFC 5545 forbids in TEXT (tab and line breaks are allowed, and escaped).
+_CONTROLS = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+REFRESH = vDuration(datetime.timedelta(hours=1))
 
 
-def fold(line):
-    """Lines longer than 75 octets continue on lines starting with a space (never inside a
-    UTF-8 character)."""
-    pieces, current, size = [], "", 0
-    limit = MAX_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append(current)
-            current, size, limit = " ", 1, MAX_LINE_OCTETS
-        current += char
-        size += width
-    pieces.append(current)
-    return CRLF.join(pieces)
+def ical_text(value):
+    """A TEXT value without the control characters a calendar may not carry."""
+    return vText((value or "").translate(_CONTROLS))
 
 
 def utc_stamp(value):
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def utc(value):
+    """Stored times are aware; a calendar gets them in UTC, to the second (`...Z`)."""
+    return value.astimezone(UTC).replace(microsecond=0)
 
 
 def event_uid(request, event):
@@ -116,48 +111,47 @@ def event_details(request, event):
 
 
 def vevent(request, event):
-    """The lines of one VEVENT; DTSTAMP is the last change (no METHOD: a published calendar)."""
-    summary = ("Annulé : " if event.cancelled else "") + event.title
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{event_uid(request, event)}",
-        f"DTSTAMP:{utc_stamp(event.modified)}",
-        f"CREATED:{utc_stamp(event.created)}",
-        f"LAST-MODIFIED:{utc_stamp(event.modified)}",
-        f"SEQUENCE:{sequence(event)}",
-        f"DTSTART:{utc_stamp(event.start)}",
-    ]
+    """One VEVENT; DTSTAMP is the last change (no METHOD: a published calendar)."""
+    item = icalendar.Event()
+    item.add("uid", event_uid(request, event))
+    item.add("dtstamp", utc(event.modified))
+    item.add("created", utc(event.created))
+    item.add("last-modified", utc(event.modified))
+    item.add("sequence", sequence(event))
+    item.add("dtstart", utc(event.start))
     end = event_end(event)
     if end is not None:
-        lines.append(f"DTEND:{utc_stamp(end)}")
-    lines += [
-        f"SUMMARY:{escape_text(summary)}",
-        f"DESCRIPTION:{escape_text(event_details(request, event))}",
-    ]
+        item.add("dtend", utc(end))
+    item.add("summary", ical_text(("Annulé : " if event.cancelled else "") + event.title))
+    item.add("description", ical_text(event_details(request, event)))
     if event.place:
-        lines.append(f"LOCATION:{escape_text(event.place)}")
-    lines += [
-        f"URL:{resource_url(request, event)}",
-        "STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED",
-        "CLASS:PUBLIC" if event.visibility == "public" else "CLASS:PRIVATE",
-        "END:VEVENT",
-    ]
-    return lines
+        item.add("location", ical_text(event.place))
+    item.add("url", resource_url(request, event))
+    item.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    item.add("class", "PUBLIC" if event.visibility == "public" else "PRIVATE")
+    return item
 
 
 def calendar_body(request, events, name, description="", subscription=False):
-    """A whole VCALENDAR as bytes: CRLF line ends, folded lines, UTF-8."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             f"NAME:{escape_text(name)}", f"X-WR-CALNAME:{escape_text(name)}"]
+    """A whole VCALENDAR as bytes: CRLF line ends, folded lines, UTF-8.
+
+    The name and description go out twice: RFC 7986's NAME/DESCRIPTION and the X-WR-…
+    properties that Apple's and Google's calendars read."""
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", ical_text(name))
+    calendar.add("x-wr-calname", ical_text(name))
     if description:
-        lines += [f"DESCRIPTION:{escape_text(description)}",
-                  f"X-WR-CALDESC:{escape_text(description)}"]
+        calendar.add("description", ical_text(description))
+        calendar.add("x-wr-caldesc", ical_text(description))
     if subscription:
-        lines += ["REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", REFRESH)
     for event in events:
-        lines += vevent(request, event)
-    lines.append("END:VCALENDAR")
-    return (CRLF.join(fold(line) for line in lines) + CRLF).encode("utf-8")
+        calendar.add_component(vevent(request, event))
+    return calendar.to_ical()
 
 
 def calendar_filename(title):
