@@ -17,7 +17,8 @@ Nothing is remembered while this transaction has changed the catalog itself (the
 is not a committed one), nor for a catalog made before the counter existed."""
 import threading
 import weakref
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 # The memory the remembered answers of one database may take, estimated by `size`: many searches
 # for common words (140,000 docids each) or thousands of distinct pages cannot grow the process
@@ -38,20 +39,25 @@ def size(answer):
 
 
 class Memo:
-    """A least-recently-used map within a memory budget, shared by the threads of one process."""
+    """A least-recently-used map within a memory budget, shared by the threads of one process:
+    cachetools' `LRUCache` weighs each answer by `size`; the lock is ours (the cache has none)."""
 
     def __init__(self, budget=BUDGET):
         self.budget = budget
-        self.entries = OrderedDict()  # key → (answer, its size)
-        self.used = 0  # bytes, as `size` estimates them
+        # key → (answer, its size)
+        self.entries = LRUCache(maxsize=budget, getsizeof=lambda entry: entry[1])
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
+    @property
+    def used(self):
+        """Bytes, as `size` estimates them."""
+        return self.entries.currsize
+
     def get(self, key):
         with self.lock:
-            entry = self.entries.get(key)
+            entry = self.entries.get(key)  # a hit becomes the most recently used
             if entry is not None:
-                self.entries.move_to_end(key)
                 self.hits += 1
                 return entry[0]
             self.misses += 1
@@ -62,19 +68,11 @@ class Memo:
         if cost > self.budget:
             return  # would push out everything else
         with self.lock:
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.used -= old[1]
-            self.entries[key] = (answer, cost)
-            self.used += cost
-            while self.used > self.budget:
-                _, (_, dropped) = self.entries.popitem(last=False)
-                self.used -= dropped
+            self.entries[key] = (answer, cost)  # the least recently used make room
 
     def clear(self):
         with self.lock:
             self.entries.clear()
-            self.used = 0
 
 
 def memo_for(catalog):
