@@ -33,6 +33,7 @@ import time
 import urllib.parse
 import uuid
 
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 from transaction.interfaces import IDataManager
 from zope.interface import implementer
 
@@ -55,16 +56,29 @@ DEFAULT_BODY = '{"to": "$to", "text": "$text", "sender": "$sender"}'
 DEFAULT_SENDER = "Conseils"
 STALE_TMP_SECONDS = 36 * 3600
 
-# GSM 03.38: one SMS is 160 of these (characters of the extension table count twice).
-GSM_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-GSM_EXTENDED = set("^{}\\[~]|€")
+# GSM 03.38 (3GPP TS 23.038), as the maintained `gsm0338` codec decodes each septet: one SMS is
+# 160 of these (characters of the extension table, after the escape 0x1B, count twice).
+GSM_CODEC = "gsm03.38"
+GSM_BASIC = {bytes([septet]).decode(GSM_CODEC) for septet in range(128)} - {""}  # 0x1B: escape
+
+
+def _extension():
+    found = set()
+    for septet in range(128):
+        try:
+            found.add(bytes([0x1B, septet]).decode(GSM_CODEC))
+        except UnicodeDecodeError:
+            pass  # no character there
+    return found
+
+
+GSM_EXTENDED = _extension()
 SMS_LENGTH = 160
 # French letters outside GSM 03.38 (they would turn the SMS into UCS-2, 70 characters long).
 _FRENCH = str.maketrans({
     "â": "a", "ê": "e", "î": "i", "ô": "o", "û": "u", "ë": "e", "ï": "i", "ÿ": "y", "ç": "c",
     "À": "A", "Â": "A", "È": "E", "Ê": "E", "Ë": "E", "Î": "I", "Ï": "I", "Ô": "O", "Û": "U",
-    "Ù": "U", "Ÿ": "Y", "œ": "oe", "Œ": "OE", "æ": "ae", "’": "'", "‘": "'", "“": '"',
+    "Ù": "U", "Ÿ": "Y", "œ": "oe", "Œ": "OE", "’": "'", "‘": "'", "“": '"',
     "”": '"', "«": '"', "»": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " ", "\u202f": " ",
     "·": ".", "\t": " ",
 })
