@@ -10,10 +10,10 @@ import re
 # ElementTree writes the feeds; no received XML is ever parsed.
 import xml.etree.ElementTree as ET  # nosec B405
 
+from . import types
 from .addresses import path_url, public_host, public_url, resource_url
-from .calendar import ANONYMOUS, format_day, format_when
+from .calendar import ANONYMOUS
 from .catalog.queries import allowed_query
-from .resources.content import KIND_LABELS
 from .security.sanitize import html_to_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -52,15 +52,11 @@ def _modified(obj):
 
 
 def summary_of(obj):
-    """Plain text: the dates and place first for events and reports, then the words."""
-    kind = getattr(obj, "kind", "")
-    parts = []
-    if kind == "event":
-        when = format_when(obj)
-        parts.append(("Annulé — " if obj.cancelled else "") + when[0].upper() + when[1:]
-                     + (f", {obj.place}" if obj.place else "") + ".")
-    elif kind == "action_report":
-        parts.append(f"Action du {format_day(obj.date)}.")
+    """Plain text: what the kind's declaration puts first (an event's dates and place, a
+    report's day), then the words."""
+    declared = types.of(obj)
+    lead = declared.feed_lead(obj) if declared is not None else ""
+    parts = [lead] if lead else []
     for attr in ("summary", "description", "text", "body"):
         text = html_to_text(getattr(obj, attr, "") or "")
         if text:
@@ -106,16 +102,17 @@ class Feed:
         _text(entry, "title", obj.title, type="text")
         _text(entry, "id", tag_uri(request, f"{obj.kind}/{obj.id}"))
         _text(entry, "updated", rfc3339(_modified(obj)))
-        published = getattr(obj, "date", None) if obj.kind == "news" else obj.created
+        declared = types.of(obj)
+        published = getattr(obj, declared.published if declared else "created", None)
         if isinstance(published, datetime.datetime):
             _text(entry, "published", rfc3339(published))
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html",
                                       "href": resource_url(request, obj)})
-        label = KIND_LABELS.get(obj.kind, obj.kind)
+        label = types.label(obj.kind)
         ET.SubElement(entry, "category", {"term": obj.kind, "label": label})
         for tag in getattr(obj, "tags", ()):
             ET.SubElement(entry, "category", {"term": tag})
-        council = obj.__parent__ if obj.kind in ("document", "action_report", "event") else None
+        council = obj.__parent__ if declared is not None and declared.council_item else None
         if council is not None and getattr(council, "kind", None) == "council":
             author = ET.SubElement(entry, "author")
             _text(author, "name", council.title)

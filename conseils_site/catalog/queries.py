@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from BTrees import family64
 from hypatia.query import And, Any, Contains, Eq, Ge
 
+from .. import types
 from ..text import words
 from .memo import remember
 
@@ -222,13 +223,11 @@ def remembered(catalog, request, key, compute):
     return remember(catalog, request.principals, key, compute)
 
 
-COUNCIL_KINDS = ("document", "action_report", "event")
-
-
-def items_query(catalog, kinds=COUNCIL_KINDS, council_id=None, visibility=None, departement=None,
+def items_query(catalog, kinds=None, council_id=None, visibility=None, departement=None,
                 region=None, text=None):
     """Council content (and news or resources when asked by kind); sort with 'newest'.
     The narrowest term comes first (see `In`)."""
+    kinds = types.council_kinds() if kinds is None else kinds
     ix = catalog.indexes
     terms = []
     if council_id:

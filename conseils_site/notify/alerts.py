@@ -32,7 +32,7 @@ from hypatia.query import Eq
 from pyramid.threadlocal import get_current_request
 from pyramid.traversal import find_root
 
-from ..dates import format_date, format_span
+from .. import types
 from ..resources.events import ObjectAdded, ObjectModified
 from ..security.sanitize import html_to_text
 from . import clock
@@ -45,15 +45,8 @@ from .sms import fit_sms
 from .store import DigestEntry, PendingAlert
 
 WINDOW = datetime.timedelta(minutes=15)
-COUNCIL_KINDS = ("document", "action_report", "event")
 BATCH = 50  # alerts per transaction
-NOUNS = {  # (new, changed) subject starts
-    "document": ("Nouveau document", "Document modifié"),
-    "action_report": ("Nouveau compte rendu d'action", "Compte rendu d'action modifié"),
-    "event": ("Nouvel événement", "Événement modifié"),
-    "forum_reply": ("Nouvelle réponse", "Réponse modifiée"),
-    "forum_topic": ("Nouveau sujet", "Sujet modifié"),
-}
+UNDECLARED = types.ContentType("", object, "", "", "Nouveau contenu", "Contenu modifié")
 # Who may see the item, said to any reader (security/visibility.py speaks to the author).
 AUDIENCES = {
     "conseil": "les membres du conseil",
@@ -62,23 +55,23 @@ AUDIENCES = {
     "public": "tout le monde",
 }
 EXCERPT = 300
-BUTTONS = {"document": "Voir le document", "action_report": "Voir le compte rendu",
-           "event": "Voir l'événement", "forum_reply": "Lire la réponse",
-           "forum_topic": "Lire le sujet"}
 
 
 # --- what alerts -----------------------------------------------------------------------------
 
 def alert_family(obj):
-    """'council', 'forum' or 'group' for the objects that alert; None for the others."""
-    kind = getattr(obj, "kind", None)
-    if kind is None:
+    """'council', 'forum' or 'group' for the objects that alert; None for the others.
+    The kind's declaration says 'forum' (a reply) or 'council'; anything authored in a group
+    is group activity first."""
+    if getattr(obj, "kind", None) is None:
         return None
-    if kind == "forum_reply":
+    declared = types.of(obj)
+    family = declared.alert_family if declared is not None else None
+    if family == "forum":
         return "forum"
     if getattr(obj, "group_id", None) and getattr(obj, "author_id", None) is not None:
         return "group"
-    if kind in COUNCIL_KINDS and getattr(obj, "council_id", None):
+    if family == "council" and getattr(obj, "council_id", None):
         return "council"
     return None
 
@@ -167,7 +160,7 @@ def audience(root, item):
         for council_id in sorted(getattr(group, "council_ids", ()) or ()):
             add(council_members(catalog, council_id), "group")
     elif family == "council":
-        add(council_members(catalog, item.council_id), item.kind)
+        add(council_members(catalog, item.council_id), types.of(item).alert_category)
         council = catalog.by_id(item.council_id)
         for group_id in getattr(council, "group_ids", ()):
             group = group_of(catalog, group_id)
@@ -229,49 +222,45 @@ def author_name(root, item):
 
 def item_title(item):
     title = getattr(item, "title", "") or ""
-    if not title and getattr(item, "kind", None) == "forum_reply":
+    if not title and alert_family(item) == "forum":
         title = getattr(topic_of(item), "title", "") or ""
     return title
 
 
 def describe(root, item, added, base):
-    kind = getattr(item, "kind", "")
-    new, changed = NOUNS.get(kind, ("Nouveau contenu", "Contenu modifié"))
+    declared = types.of(item) or UNDECLARED
     title = item_title(item)
     where = where_of(root, item)
-    cancelled = kind == "event" and getattr(item, "cancelled", False)
+    cancelled = declared.is_cancelled(item)
     if cancelled:
-        noun = "Événement annulé"
+        noun = declared.cancelled
     else:
-        noun = new if added else changed
+        noun = declared.new if added else declared.changed
     subject = f"{noun} : {title}"
     who = author_name(root, item)
-    if kind == "forum_reply":
+    family = declared.alert_family
+    if family == "forum":
         lead = f"{who} a répondu au sujet « {title} » du forum."
     elif cancelled:
-        lead = f"L'événement « {title} » ({where}) est annulé."
+        lead = f"{declared.the} « {title} » ({where}) est annulé."
     elif added:
         lead = f"{who} ({where}) a publié : « {title} »."
     else:
         lead = f"« {title} » ({where}) a été modifié."
-    facts = []
-    if kind == "event":
-        facts.append(("Quand", format_span(item.start, item.end)))
-        facts.append(("Où", getattr(item, "place", "")))
+    facts = list(declared.alert_facts(item))
     visibility = getattr(item, "visibility", None)
     if visibility in AUDIENCES:
         facts.append(("Qui peut le voir", AUDIENCES[visibility]))
     excerpt = ""
-    if kind in ("forum_reply", "forum_topic"):
+    if declared.excerpt_in_alert:
         excerpt = " ".join(html_to_text(getattr(item, "text", "") or "").split())
         if len(excerpt) > EXCERPT:
             excerpt = excerpt[:EXCERPT].rsplit(" ", 1)[0] + "…"
     url = absolute(base, item)
     short = short_link(base, item)
-    day = f" le {format_date(item.start)}" if kind == "event" else ""
-    sms_where = "Forum" if kind == "forum_reply" else where
-    sms = f"{sms_where} : {noun.lower()} « {title} »{day}"
-    return Described(subject, lead, where, facts, BUTTONS.get(kind, "Voir"), url, short, sms,
+    sms_where = "Forum" if family == "forum" else where
+    sms = f"{sms_where} : {noun.lower()} « {title} »{declared.sms_day(item)}"
+    return Described(subject, lead, where, facts, declared.button, url, short, sms,
                      f"« {excerpt} »" if excerpt else "")
 
 

@@ -1,7 +1,7 @@
 """How council items read on a page: French dates in Paris time, the author, one row per item."""
 from pyramid.traversal import quote_path_segment
 
-from ..dates import format_date, format_datetime
+from .. import types
 from ..security.visibility import LEVEL_LABELS, who_can_see
 
 FORMER_MEMBER = "ancien membre"
@@ -16,11 +16,7 @@ def author_name(request, item):
 
 def date_label(item):
     """The date a list shows beside an item: when it happens, was done, or was published."""
-    if item.kind == "event":
-        return format_datetime(item.start, weekday=True)
-    if item.kind == "action_report":
-        return f"Action du {format_date(item.date)}"
-    return f"Publié le {format_date(item.created)}"
+    return types.of(item).listing_when(item)
 
 
 class ItemRow:
@@ -29,7 +25,7 @@ class ItemRow:
     def __init__(self, item, url):
         self.item = item
         self.kind = item.kind
-        self.kind_label = item.kind_label
+        self.kind_label = types.label(item.kind)
         self.title = item.title
         self.url = url
         self.date_label = date_label(item)

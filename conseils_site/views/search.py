@@ -12,7 +12,7 @@ from hypatia.query import Any
 from hypatia.text.parsetree import ParseError
 from pyramid.view import view_config
 
-from ..calendar import format_day, format_when
+from .. import types
 from ..catalog.memo import remember
 from ..catalog.queries import (
     Page,
@@ -27,24 +27,12 @@ from ..catalog.queries import (
 )
 from ..geography import get_geography
 from ..resources import SiteRoot
-from ..resources.content import KIND_LABELS
-from ..resources.forum import GroupForum
 from ..security.sanitize import html_to_text
 from ..text import fold, words
 from .cache import anonymous_page_cache
 from .forum_display import DELETED_TEXT, HIDDEN_TEXT, MODERATED_DELETION_TEXT, message_url
 
 IF = family64.IF
-SEARCH_KINDS = ("document", "action_report", "event", "news", "resource", "council",
-                "forum_topic", "forum_reply")
-FORUM_KINDS = ("forum_topic", "forum_reply")
-RESULT_LABELS = dict(KIND_LABELS, council="Conseil", forum_topic="Sujet du forum",
-                     forum_reply="Réponse du forum")
-FACET_LABELS = {
-    "council": "Conseils", "document": "Documents", "action_report": "Comptes rendus d'action",
-    "event": "Événements", "news": "Actualités", "resource": "Ressources",
-    "forum_topic": "Sujets du forum", "forum_reply": "Réponses du forum",
-}
 ORDERS = {"date": "Les plus récents d'abord", "pertinence": "Les plus pertinents d'abord"}
 PAGE_SIZE = 20
 EXCERPT_LENGTH = 220
@@ -60,7 +48,8 @@ def allowed_ids(catalog, request, query):
 
 
 def count_by_kind(catalog, ids):
-    return count_by_value(catalog.indexes["kind"], ids, {kind: kind for kind in SEARCH_KINDS})
+    return count_by_value(catalog.indexes["kind"], ids,
+                          {kind: kind for kind in types.searchable_kinds()})
 
 
 def count_by_departement(catalog, ids):
@@ -80,7 +69,8 @@ def searchable(catalog, q):
     """The docids of the searchable kinds holding the words, unranked: the same for every
     visitor, so remembered under no principal (catalog/memo.py) and never modified."""
     return remember(catalog, (), ("searchable", q),
-                    lambda: of_kinds(catalog, text_docids(catalog, q) or IF.Set(), SEARCH_KINDS))
+                    lambda: of_kinds(catalog, text_docids(catalog, q) or IF.Set(),
+                                             types.searchable_kinds()))
 
 
 def ordered_docids(catalog, ids, number, size, order):
@@ -133,65 +123,39 @@ def body_text(obj):
         text = html_to_text(getattr(obj, attr, "") or "")
         if text:
             return text
-    if obj.kind == "council":
-        return f"Conseil citoyen de {obj.commune_name} ({obj.departement_code})."
-    return ""
+    return types.of(obj).fallback_text(obj)
 
 
 def date_text(obj):
-    kind = obj.kind
-    if kind == "event":
-        return ("Annulé — " if obj.cancelled else "") + format_when(obj)
-    if kind == "action_report":
-        return f"Action du {format_day(obj.date)}"
-    if kind == "news":
-        return format_day(obj.date)
-    if kind in ("document", "resource", "forum_reply"):
-        return f"Publié le {format_day(obj.created)}"
-    if kind == "forum_topic":
-        return f"Dernière activité le {format_day(obj.last_activity)}"
-    return ""
+    return types.of(obj).search_when(obj)
 
 
 def where_text(obj):
-    if obj.kind in FORUM_KINDS:
-        return forum_where(obj)
-    if obj.kind == "council":
-        return f"{obj.commune_name} ({obj.departement_code})"
-    council = obj.__parent__ if obj.kind in ("document", "action_report", "event") else None
-    if council is not None and getattr(council, "kind", None) == "council":
-        return f"{council.title} — {council.commune_name} ({council.departement_code})"
-    return ""
+    return types.of(obj).where(obj)
 
 
 def result_of(request, obj, q):
-    if obj.kind in FORUM_KINDS:
+    if types.of(obj).forum_message:
         return forum_result(request, obj, q)
-    return {"kind": RESULT_LABELS.get(obj.kind, obj.kind), "title": obj.title,
+    return {"kind": types.label(obj.kind), "title": obj.title,
             "url": request.resource_path(obj), "where": where_text(obj), "when": date_text(obj),
             "excerpt": excerpt(body_text(obj), q)}
-
-
-def forum_where(obj):
-    section = obj.topic.section
-    if isinstance(section, GroupForum):
-        return f"Forum du groupe « {section.group.title} »"
-    return f"Forum — {section.title}" if section is not None else "Forum"
 
 
 def forum_result(request, obj, q):
     """A topic or a reply: a reply is named by its topic and leads to its place in the thread;
     a message hidden by moderation or deleted shows no words (they are not indexed either)."""
-    title = obj.title if obj.kind == "forum_topic" else f"Réponse dans « {obj.topic.title} »"
+    is_topic = obj.topic is obj
+    title = obj.title if is_topic else f"Réponse dans « {obj.topic.title} »"
     if obj.hidden:
         text = HIDDEN_TEXT
     elif obj.deleted:
         text = MODERATED_DELETION_TEXT if obj.deleted_by else DELETED_TEXT
     else:
         text = excerpt(body_text(obj), q)
-    url = request.resource_path(obj) if obj.kind == "forum_topic" else message_url(request, obj)
-    return {"kind": RESULT_LABELS[obj.kind], "title": title, "url": url,
-            "where": forum_where(obj), "when": date_text(obj), "excerpt": text}
+    url = request.resource_path(obj) if is_topic else message_url(request, obj)
+    return {"kind": types.label(obj.kind), "title": title, "url": url,
+            "where": where_text(obj), "when": date_text(obj), "excerpt": text}
 
 
 def link(path, **params):
@@ -210,7 +174,7 @@ def departement_links(path, q, kind, tri, codes):
 
 def find(catalog, request, q, matched, kind, departement, order, number):
     """The page's docids and both facets' counts, as an immutable answer (catalog/memo.py)."""
-    base = Any(catalog.indexes["kind"], list(SEARCH_KINDS)) & matched
+    base = Any(catalog.indexes["kind"], list(types.searchable_kinds())) & matched
     if order == "date":  # no relevance needed: the same matches, without scoring them all
         everything = allowed_docids(catalog, request, searchable(catalog, q))
     else:
@@ -240,7 +204,7 @@ def find(catalog, request, q, matched, kind, departement, order, number):
 def search(context, request):
     q = " ".join(request.params.get("q", "").split())[:MAX_QUERY]
     kind = request.params.get("kind", "")
-    kind = kind if kind in SEARCH_KINDS else ""
+    kind = kind if kind in types.searchable_kinds() else ""
     geo = get_geography()
     departement = request.params.get("departement", "")
     departement = departement if departement in geo.departements else ""
@@ -265,7 +229,7 @@ def search(context, request):
     path = request.path
     result.update(
         page=page, results=page.items,
-        kind_facets=[(k, FACET_LABELS[k], n, link(path, q=q, kind=k, departement=departement,
+        kind_facets=[(k, types.plural(k), n, link(path, q=q, kind=k, departement=departement,
                                                    tri=tri))
                      for k, n in by_kind if n],
         departement_facets=[(code, f"{geo.departements[code].name} ({code})", n, url)
@@ -282,7 +246,7 @@ def search(context, request):
             "next": link(path, q=q, kind=kind, departement=departement, tri=tri,
                          page=number + 1),
         },
-        kind_label=FACET_LABELS.get(kind, ""),
+        kind_label=types.plural(kind) if kind else "",
         departement_label=(f"{geo.departements[departement].name} ({departement})"
                            if departement else ""),
     )

@@ -8,7 +8,8 @@ import datetime
 from hypatia.query import Any, Eq, Ge, InRange
 from pyramid.view import view_config
 
-from ..catalog.queries import COUNCIL_KINDS, allowed_query
+from .. import types
+from ..catalog.queries import allowed_query
 from ..dates import MONTHS
 from ..geography import get_geography
 from ..resources import Admin
@@ -45,7 +46,7 @@ def _count(catalog, request, query):
 def _kind_query(catalog, series):
     if series == "users":
         return Eq(catalog.indexes["kind"], "user")
-    return Any(catalog.indexes["kind"], list(COUNCIL_KINDS))
+    return Any(catalog.indexes["kind"], list(types.council_kinds()))
 
 
 def monthly_counts(catalog, request, bounds):

@@ -270,7 +270,8 @@ def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
     """The date-ordered search skips Okapi's scoring (catalog.queries.text_docids): it must
     find exactly what the ranked text query finds."""
     from conseils_site.catalog.queries import text_docids, text_query
-    from conseils_site.views.search import SEARCH_KINDS, searchable
+    from conseils_site.types import searchable_kinds
+    from conseils_site.views.search import searchable
 
     wsgi, _ = site
     with open_registry_root(wsgi.registry) as (root, tm):
@@ -280,7 +281,7 @@ def test_unranked_matches_are_the_ranked_query_s_matches(site, text):
         found = text_docids(catalog, text)
         assert set(found or ()) == expected
         # The searchable ones: the matches less the other kinds', as meeting the search kinds.
-        kinds = catalog.indexes["kind"].applyAny(list(SEARCH_KINDS))
+        kinds = catalog.indexes["kind"].applyAny(list(searchable_kinds()))
         assert set(searchable(catalog, text)) == expected & set(kinds)
 
 
