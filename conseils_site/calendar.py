@@ -63,7 +63,7 @@ def format_when(event):
 
 # Control characters RFC 5545 forbids in TEXT (tab and line breaks are allowed, and escaped).
 _CONTROLS = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-REFRESH = vDuration(datetime.timedelta(hours=1))
+REFRESH = datetime.timedelta(hours=1)  # how often subscribed clients should fetch again
 
 
 def ical_text(value):
@@ -147,8 +147,8 @@ def calendar_body(request, events, name, description="", subscription=False):
         calendar.add("description", ical_text(description))
         calendar.add("x-wr-caldesc", ical_text(description))
     if subscription:
-        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", REFRESH)
+        calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(REFRESH))
     for event in events:
         calendar.add_component(vevent(request, event))
     return calendar.to_ical()

@@ -57,6 +57,13 @@ def test_every_calendar_the_site_serves_parses_and_round_trips(site, which):
     calendar = Calendar.from_ical(body)
     assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
     assert calendar.calendar_name and calendar.get("X-WR-CALNAME")
+    subscribed = [b"REFRESH-INTERVAL;VALUE=DURATION:PT1H", b"X-PUBLISHED-TTL:PT1H"]
+    headers = body.split(b"BEGIN:VEVENT", 1)[0].split(b"\r\n")
+    # A subscription says how often to fetch again (RFC 7986, and Apple's and Google's name).
+    assert [line for line in headers if line in subscribed] == (
+        subscribed if which != "event" else [])
+    assert calendar.decoded("REFRESH-INTERVAL", None) == (
+        None if which == "event" else datetime.timedelta(hours=1))
     stored = stored_events(wsgi)
     events = calendar.walk("VEVENT")
     assert events
