@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: run test check install assets var browser-deps bench data clean zeo backup restore
 
 run: install assets var
-	$(BIN)/pserve development.ini
+	PYTHONWARNINGS="ignore:pkg_resources is deprecated as an API:UserWarning" $(BIN)/pserve development.ini
 
 test: install assets browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23" "setuptools>=65,<81" wheel
-	$(BIN)/python -m pip install --quiet -e ".[test,bench,check]"
+	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/python -m pip install --quiet -e ".[test,bench,check]"
 	touch $@
 
 # Front-end packages come from the npm registry, pinned by package-lock.json.

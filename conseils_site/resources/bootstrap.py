@@ -10,6 +10,7 @@ import transaction
 from pyramid.settings import asbool
 from pyramid.threadlocal import manager
 from transaction.interfaces import NoTransaction
+from ZODB.interfaces import IBlobStorage
 
 from ..geography import get_geography
 from .root import create_site
@@ -48,7 +49,11 @@ def ensure_site(registry, out=None):
 
             summary = import_demo_directory(root)
             print(f"Annuaire de démonstration chargé : {summary}", file=out)
-        create_first_animator(root, settings, out)
+        animator = create_first_animator(root, settings, out)
+        if asbool(settings.get("conseils.load_demo", True)):
+            from ..demo_content import create_demo_content
+
+            create_demo_content(root, animator, out, pictures=IBlobStorage.providedBy(db.storage))
         tm.commit()
     finally:
         if in_transaction(tm):

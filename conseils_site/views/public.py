@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from pyramid.view import view_config
 
-from ..catalog.queries import councils_query, page_number, paginate
+from ..catalog.queries import councils_query, items_query, page_number, paginate
 from ..directory import get_snapshot
 from ..geography import get_geography
 from ..resources import SiteRoot
@@ -14,7 +14,9 @@ from .cache import anonymous_page_cache
              decorator=anonymous_page_cache)
 def home(request):
     snapshot = get_snapshot(request)
-    return {"title": "Accueil", "council_count": len(snapshot.entries)}
+    catalog = request.root.catalog  # the three newest news items a visitor may read
+    news = paginate(catalog, request, items_query(catalog, kinds=("news",)), "newest", size=3)
+    return {"title": "Accueil", "council_count": len(snapshot.entries), "news": news.items}
 
 
 @view_config(context=SiteRoot, name="carte", renderer="conseils_site:templates/carte.pt",
