@@ -31,11 +31,6 @@ class Territories(Folder):
         self._councils[council.code] = council
         return council
 
-    def remove_council(self, council):
-        """Take a council (and its content) out of the directory; its code becomes free."""
-        del self._councils[council.code]
-        council.__parent__.remove(council.__name__)
-
     def move_council(self, council):
         """After a change of commune: follow it to its new département, content included."""
         target = self.departement(council.departement_code)
