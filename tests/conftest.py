@@ -1,10 +1,31 @@
-"""Shared fixtures: apps built from settings on in-memory ZODB, and a full demo site reused."""
+"""Shared fixtures: apps built from settings on in-memory ZODB, and a full demo site reused.
+
+Kept fast for the whole suite (docs/testing.md): Chameleon's compiled templates are kept in a
+directory for the session, so each new app loads them instead of compiling them again; and
+passwords are hashed at Argon2's cheapest cost (`conseils.password_hash = fast`)."""
+import atexit
+import fnmatch
+import os
+import shutil
 import tempfile
+from pathlib import Path
 
-import pytest
-import webtest
+# Chameleon reads its cache directory once, when it is first imported: before the app is. The
+# variable is then taken out again, so the servers the real-server tests start compile their
+# templates cold, as in production (conseils_site/templating.py).
+_TEMPLATES = tempfile.mkdtemp(prefix="conseils-chameleon-")
+os.environ["CHAMELEON_CACHE"] = _TEMPLATES
+import chameleon.config  # noqa: E402
 
-from conseils_site import main
+del os.environ["CHAMELEON_CACHE"]
+assert chameleon.config.CACHE_DIRECTORY == _TEMPLATES, "chameleon was imported before tests/conftest.py"
+atexit.register(shutil.rmtree, _TEMPLATES, ignore_errors=True)
+
+import pytest  # noqa: E402
+import webtest  # noqa: E402
+
+from conseils_site import main  # noqa: E402
+from conseils_site.security import passwords  # noqa: E402
 
 # Tiles point at a closed loopback port: tests never wait for, nor reach, an outside host.
 BASE_SETTINGS = {
@@ -21,7 +42,13 @@ BASE_SETTINGS = {
     # A queue no test reads unless it sets its own: nothing ever lands in the checkout's var/.
     "mail.queue_path": tempfile.mkdtemp(prefix="conseils-mail-"),
     "conseils.upload_path": tempfile.mkdtemp(prefix="conseils-uploads-"),
+    # Argon2 at its cheapest: tests hash and check thousands of passwords (never in an ini file:
+    # tests/unit/test_password_hash_cost.py).
+    "conseils.password_hash": "fast",
 }
+# Hashes made before any app is built (tests/processes.py prepares databases for the servers)
+# are cheap too.
+passwords.configure(BASE_SETTINGS)
 
 
 def make_app(**overrides):
@@ -49,3 +76,22 @@ def empty_wsgi():
 @pytest.fixture
 def empty(empty_wsgi):
     return webtest.TestApp(empty_wsgi)
+
+
+# --- `pytest -m` groups (docs/testing.md) ------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+GROUPS = ("unit", "functional", "browser")  # each test's group is its directory
+# The real-server tests: several processes, a crash, a backup and restore, concurrent writers on
+# a real FileStorage or ZEO — each a few seconds to a minute (measured in docs/testing.md).
+SLOW_FILES = ("test_concurrent_writes*.py", "test_multiprocess.py", "test_crash.py", "test_backup.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(item.path).resolve()
+        group = path.relative_to(TESTS).parts[0] if TESTS in path.parents else None
+        if group in GROUPS:
+            item.add_marker(group)
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in SLOW_FILES):
+            item.add_marker("slow")

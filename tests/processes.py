@@ -177,6 +177,9 @@ def app_ini(shipped, target, port, uri, var_dir):
     assert n == 1, "conseils.allowed_hosts"
     text = text.replace("%(here)s/var", str(var_dir))
     text = text.replace("conseils.secure_cookies = true", "conseils.secure_cookies = false")
+    # Argon2 at its cheapest, like the tests' own hashes (tests/conftest.py): no rehash at sign-in.
+    text, n = re.subn(r"(?m)^\[app:main\]$", "[app:main]\nconseils.password_hash = fast", text, count=1)
+    assert n == 1, "[app:main]"
     Path(target).write_text(text)
     return target
 

@@ -99,3 +99,4 @@ def includeme(config):
     config.add_request_method(get_user, "user", reify=True)
     config.add_request_method(get_principals, "principals", reify=True)
     config.set_security_policy(SecurityPolicy())
+    config.include("conseils_site.security.passwords")  # the hasher's cost (the tests' setting)

@@ -1,6 +1,6 @@
 """Browser fixtures: the demo site served on loopback, driven by Debian's Chromium via Playwright.
 
-Every test under tests/browser is marked ``browser``. Nothing here may reach an outside host:
+Every test under tests/browser is marked ``browser`` (tests/conftest.py). Nothing here may reach an outside host:
 the server listens on 127.0.0.1 on a port chosen by the kernel, and each browser context aborts
 any request to another host (map tiles point at a closed loopback port anyway).
 """
@@ -32,14 +32,6 @@ DESKTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
 # axe impacts that fail a test.
 BLOCKING_IMPACTS = ("serious", "critical")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Mark every test collected from this directory as a browser journey."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
