@@ -1,9 +1,14 @@
 import os
+import warnings
 
-from pyramid.config import Configurator
+# Pyramid 2.1 imports pkg_resources (setuptools<81 keeps it: docs/dependencies.md), which warns at
+# every console script's start; `make run` filters it for pserve, which imports pyramid first.
+warnings.filterwarnings("ignore", "pkg_resources is deprecated as an API", UserWarning)
 
-from .hosts import AllowedHosts
-from .views.cache import MAX_BYTES, AnonymousCache
+from pyramid.config import Configurator  # noqa: E402
+
+from .hosts import AllowedHosts  # noqa: E402
+from .views.cache import MAX_BYTES, AnonymousCache  # noqa: E402
 
 # Production's secrets and per-machine values come from the environment, never from a file in
 # git: a variable that is set wins over the ini's value (docs/configuration.md).

@@ -184,16 +184,16 @@ def _council_content(council, author):
 def _news(root, animator):
     folder = root["actualites"]
     author_id = animator.id if animator is not None else None
-    for title, summary, text in (
+    for title, summary, text in (  # the welcome last: the newest, on top
+        ("Rencontre nationale des conseils citoyens",
+         "Une journée d'échanges entre conseillers de toute la France.",
+         "<p>Les animateurs préparent une rencontre nationale. Dites-nous sur le forum les "
+         "sujets dont vous voulez parler.</p>"),
         ("Bienvenue sur la plate-forme des conseils citoyens",
          "Un espace pour trouver les conseils, partager et s'entraider.",
          "<p>Cette plate-forme réunit les conseils citoyens de France : chacun y présente son "
          "conseil, publie ses documents et ses événements, et échange avec les autres sur le "
          "forum.</p>"),
-        ("Rencontre nationale des conseils citoyens",
-         "Une journée d'échanges entre conseillers de toute la France.",
-         "<p>Les animateurs préparent une rencontre nationale. Dites-nous sur le forum les "
-         "sujets dont vous voulez parler.</p>"),
     ):
         item = mark(NewsItem(title, summary, text, author_id=author_id))
         folder.add(folder.unique_name(title), item)
