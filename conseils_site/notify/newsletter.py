@@ -21,9 +21,10 @@ from pyramid.authorization import Everyone
 from pyramid.renderers import render
 from pyramid.traversal import resource_path
 
-from ..dates import MONTHS, format_date
+from .. import types
+from ..dates import MONTHS
 from ..geography import get_geography
-from ..resources.content import KIND_LABELS, PARIS
+from ..resources.content import PARIS
 from ..resources.newsletter import SENDING, SENT, Letter
 from ..resources.users import normalize_email
 from ..security.sanitize import html_to_text
@@ -102,16 +103,8 @@ def _summary(html):
 
 def entry_of(obj):
     """A letter's copy of an item: it reads the same once the item changes."""
-    kind = getattr(obj, "kind", None)
-    if kind == "news":
-        meta, summary = format_date(obj.date), obj.summary or _summary(obj.text)
-    elif kind == "resource":
-        meta, summary = obj.category or "Boîte à outils", _summary(obj.description)
-    else:
-        council = obj.__parent__
-        meta = (f"{KIND_LABELS.get(kind, kind)} · {council.title}"
-                f" ({getattr(council, 'departement_code', '')})")
-        summary = _summary(obj.description or getattr(obj, "text", ""))
+    declared = types.of(obj)
+    meta, summary = declared.letter_meta(obj), declared.letter_summary(obj, _summary)
     return {"id": obj.id, "title": obj.title, "path": resource_path(obj), "meta": meta,
             "summary": summary}
 

@@ -7,7 +7,7 @@ from ..dates import format_date, format_datetime, format_span
 from ..resources.content import ActionReport, Document, Event, NewsItem, ResourceItem
 from ..resources.forum import GroupForum, Reply, Topic
 from ..resources.territory import Council
-from .registry import ContentType, register
+from .registry import ContentType, label, register
 
 
 def published_on(obj):
@@ -47,8 +47,19 @@ def event_facts(obj):
     return [("Quand", format_span(obj.start, obj.end)), ("Où", getattr(obj, "place", ""))]
 
 
+def council_letter_meta(obj):
+    council = obj.__parent__
+    return (f"{label(obj.kind)} · {council.title}"
+            f" ({getattr(council, 'departement_code', '')})")
+
+
+def council_letter_summary(obj, shorten):
+    return shorten(obj.description or getattr(obj, "text", ""))
+
+
 COUNCIL_ITEM = {"council_item": True, "alert_family": "council", "edit_view": "modifier",
-                "delete_view": "supprimer", "where": council_where}
+                "delete_view": "supprimer", "where": council_where,
+                "letter_meta": council_letter_meta, "letter_summary": council_letter_summary}
 
 register(ContentType(
     "document", Document, "Document", "Documents", "Nouveau document", "Document modifié",
@@ -83,12 +94,15 @@ register(ContentType(
     button="Lire l'actualité", the="L'actualité", schema="conseils_site.forms.news:news_schema", has_files=True,
     add_view="ajouter",
     listing_when=listed_published_on, search_when=lambda obj: format_day(obj.date),
-    published="date"))
+    published="date", letter_meta=lambda obj: format_date(obj.date),
+    letter_summary=lambda obj, shorten: obj.summary or shorten(obj.text)))
 register(ContentType(
     "resource", ResourceItem, "Ressource", "Ressources", "Nouvelle ressource",
     "Ressource modifiée", button="Voir la ressource", the="La ressource",
     schema="conseils_site.forms.news:resource_schema", has_files=True, add_view="ajouter",
-    listing_when=listed_published_on, search_when=published_on))
+    listing_when=listed_published_on, search_when=published_on,
+    letter_meta=lambda obj: obj.category or "Boîte à outils",
+    letter_summary=lambda obj, shorten: shorten(obj.description)))
 register(ContentType(
     "council", Council, "Conseil", "Conseils", "Nouveau conseil", "Conseil modifié",
     button="Voir le conseil", the="Le conseil", schema="conseils_site.forms.fiche:FicheSchema", delete_view=None,

@@ -58,6 +58,8 @@ class ContentType:
     excerpt_in_alert: bool = False  # the alert quotes the text (forum messages)
     published: str = "created"  # the attribute a feed entry's « published » date comes from
     fallback_text: Callable = _nothing  # what search excerpts when the object has no text
+    letter_meta: Callable = _nothing  # the line above an item in the monthly letter
+    letter_summary: Callable = _nothing  # (obj, shorten) -> its words in the letter
     scheduled: bool = False  # happens at a time (start, end): calendars, upcoming-first lists
 
     def resolve_schema(self, edit=False):

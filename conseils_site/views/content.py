@@ -8,15 +8,9 @@ from dataclasses import dataclass
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from .. import types
 from ..dates import format_date, format_datetime, format_span
-from ..forms.content import (
-    ActionReportSchema,
-    DocumentSchema,
-    EventEditSchema,
-    EventSchema,
-    editable_text,
-    rich_text,
-)
+from ..forms.content import editable_text, rich_text
 from ..forms.render import FormError, make_form, process_form
 from ..resources import ActionReport, Attachment, Council, CouncilItem, Document, Event
 from ..resources.content import utcnow
@@ -26,17 +20,17 @@ from .cache import anonymous_page_cache
 from .collab import editor_data
 from .content_display import author_name
 from .content_files import document_files, photo_files
-from .council_lists import LISTINGS, council_items_for  # noqa: F401 (the public page's helper)
+from .council_lists import council_items_for  # noqa: F401 (the public page's helper)
 
 
 @dataclass(frozen=True)
 class KindSpec:
-    """What differs between the three kinds of item; the views below are the same for all."""
+    """What differs between the three kinds of item's forms; the views below are the same for
+    all. Labels, schemas and the listing are the kind's declaration (types/declarations.py)."""
 
-    kind: str
-    listing: str  # the council's listing view of this kind
-    schema: type
-    edit_schema: type
+    build: object  # (council, data, common) -> a new item
+    apply: object  # (item, data): an edit form's values into the item
+    initial: object  # item -> {field: value} as its edit form shows them
     uploads: tuple  # factories of ReceivedFiles, one per file field
     new_heading: str
     button: str
@@ -44,9 +38,55 @@ class KindSpec:
     intro: list
 
 
+def build_document(council, data, common):
+    return Document(data["title"], council.id, description=rich_text(data["description"]),
+                    mode=data["mode"], body=rich_text(data["body"]), **common)
+
+
+def apply_document(item, data):
+    item.description = rich_text(data["description"])
+    # A collaborative text is written in its editor: its edit form has no body field.
+    item.set_mode(data["mode"], rich_text(data["body"]) if "body" in data else None)
+
+
+def initial_document(item):
+    values = {"mode": item.mode, "description": editable_text(item.description)}
+    if item.mode != "collaboratif":
+        values["body"] = editable_text(item.body)
+    return values
+
+
+def build_action_report(council, data, common):
+    return ActionReport(data["title"], council.id, data["date"], text=rich_text(data["text"]),
+                        **common)
+
+
+def apply_action_report(item, data):
+    item.date, item.text = data["date"], rich_text(data["text"])
+
+
+def initial_action_report(item):
+    return {"date": item.date, "text": editable_text(item.text)}
+
+
+def build_event(council, data, common):
+    return Event(data["title"], council.id, data["start"], data["end"], place=data["place"],
+                 description=rich_text(data["description"]), **common)
+
+
+def apply_event(item, data):
+    item.start, item.end, item.place = data["start"], data["end"], data["place"]
+    item.description, item.cancelled = rich_text(data["description"]), data["cancelled"]
+
+
+def initial_event(item):
+    return {"start": item.start, "end": item.end, "place": item.place,
+            "cancelled": item.cancelled, "description": editable_text(item.description)}
+
+
 KINDS = {
     "document": KindSpec(
-        "document", "documents", DocumentSchema, DocumentSchema, (document_files,),
+        build_document, apply_document, initial_document, (document_files,),
         "Créer un document", "Publier le document", "Le document « {} » est enregistré.",
         ["Un document classique rassemble des fichiers (compte rendu de réunion, affiche, "
          "photo…) et une courte description.",
@@ -54,13 +94,13 @@ KINDS = {
          "compléter ; son titre, ses fichiers et qui peut le voir ne changent que par vous, les "
          "référents du conseil et les animateurs."]),
     "action_report": KindSpec(
-        "action_report", "actions", ActionReportSchema, ActionReportSchema,
+        build_action_report, apply_action_report, initial_action_report,
         (photo_files, document_files), "Créer une nouvelle action", "Publier le compte rendu",
         "Le compte rendu « {} » est enregistré.",
         ["Racontez une action menée par votre conseil : ce qui a été fait, avec qui, et ce qui "
          "en est ressorti. Vous pouvez ajouter des photos et des documents."]),
     "event": KindSpec(
-        "event", "evenements", EventSchema, EventEditSchema, (),
+        build_event, apply_event, initial_event, (),
         "Créer un nouvel événement", "Publier l'événement", "L'événement « {} » est enregistré.",
         ["Annoncez une réunion, une permanence ou une fête de quartier : le jour, l'heure et le "
          "lieu suffisent pour commencer."]),
@@ -74,41 +114,18 @@ COLLABORATIVE_EDIT_NOTE = ("Le texte de ce document collaboratif se modifie dire
 
 def build_item(kind, council, data, author_id):
     common = {"author_id": author_id, "visibility": data["visibility"]}
-    if kind == "document":
-        return Document(data["title"], council.id, description=rich_text(data["description"]),
-                        mode=data["mode"], body=rich_text(data["body"]), **common)
-    if kind == "action_report":
-        return ActionReport(data["title"], council.id, data["date"], text=rich_text(data["text"]),
-                            **common)
-    return Event(data["title"], council.id, data["start"], data["end"], place=data["place"],
-                 description=rich_text(data["description"]), **common)
+    return KINDS[kind].build(council, data, common)
 
 
 def apply_changes(item, data):
     item.title, item.visibility = data["title"], data["visibility"]
-    if item.kind == "document":
-        item.description = rich_text(data["description"])
-        # A collaborative text is written in its editor: its edit form has no body field.
-        item.set_mode(data["mode"], rich_text(data["body"]) if "body" in data else None)
-    elif item.kind == "action_report":
-        item.date, item.text = data["date"], rich_text(data["text"])
-    else:
-        item.start, item.end, item.place = data["start"], data["end"], data["place"]
-        item.description, item.cancelled = rich_text(data["description"]), data["cancelled"]
+    KINDS[item.kind].apply(item, data)
 
 
 def initial_values(item):
     """The item as its edit form shows it: texts as they were typed."""
     values = {"title": item.title, "visibility": item.visibility}
-    if item.kind == "document":
-        values.update(mode=item.mode, description=editable_text(item.description))
-        if item.mode != "collaboratif":
-            values["body"] = editable_text(item.body)
-    elif item.kind == "action_report":
-        values.update(date=item.date, text=editable_text(item.text))
-    else:
-        values.update(start=item.start, end=item.end, place=item.place, cancelled=item.cancelled,
-                      description=editable_text(item.description))
+    values.update(KINDS[item.kind].initial(item))
     return values
 
 
@@ -142,7 +159,8 @@ def _form_page(request, council, result, heading, intro, item=None):
 
 def _create(context, request, kind):
     spec = KINDS[kind]
-    form = make_form(request, spec.schema(creating=True), spec.button, formid=kind)
+    schema = types.get(kind).resolve_schema()
+    form = make_form(request, schema(creating=True), spec.button, formid=kind)
     received = _receive_files(request, form, spec)
 
     def save(data):
@@ -182,7 +200,7 @@ def new_event(context, request):
              renderer="conseils_site:templates/content/form.pt")
 def edit_item(context, request):
     spec = KINDS[context.kind]
-    schema = spec.edit_schema()
+    schema = types.of(context).resolve_schema(edit=True)()
     if getattr(context, "mode", None) == "collaboratif":
         del schema["body"]  # written in the document's editor, with everyone else
     form = make_form(request, schema, "Enregistrer les modifications", formid=context.kind)
@@ -218,7 +236,7 @@ def delete_item(context, request):
     """A confirmation page; the POST (CSRF-checked) deletes the item and its files."""
     council = context.__parent__
     if request.method == "POST":
-        title, listing = context.title, KINDS[context.kind].listing
+        title, listing = context.title, types.of(context).folder
         council.remove(context.__name__)  # unindexed by the ObjectWillBeRemoved event
         request.session.flash(f"« {title} » est supprimé.")
         return HTTPSeeOther(request.resource_path(council, "@@" + listing))
@@ -231,20 +249,21 @@ def delete_item(context, request):
              renderer="conseils_site:templates/content/item.pt")
 def item_page(context, request):
     council = context.__parent__
-    listing = KINDS[context.kind].listing
+    declared = types.of(context)
+    listing = declared.folder
     attachments = context.attachments()
     modified = context.modified if context.modified != context.created else None
     return {
         "title": context.title, "item": context, "council": council,
         "list_url": request.resource_path(council, "@@" + listing),
-        "list_label": LISTINGS[listing][1],
+        "list_label": declared.plural,
         "author": author_name(request, context),
         "created": format_datetime(context.created),
         "modified": format_datetime(modified) if modified else "",
         "sentence": who_can_see(context.visibility),
-        "when": format_span(context.start, context.end) if context.kind == "event" else "",
+        "when": format_span(context.start, context.end) if declared.scheduled else "",
         "cancelled": bool(getattr(context, "cancelled", False)),
-        "action_date": format_date(context.date) if context.kind == "action_report" else "",
+        "action_date": format_date(context.date) if isinstance(context, ActionReport) else "",
         "text": getattr(context, "text", ""),
         "body": getattr(context, "body", ""),
         "is_collaborative": getattr(context, "mode", None) == "collaboratif",

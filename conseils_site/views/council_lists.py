@@ -5,6 +5,7 @@ import datetime
 from hypatia.query import Not
 from pyramid.view import view_config
 
+from .. import types
 from ..catalog.queries import (
     Page,
     allowed_items,
@@ -22,16 +23,13 @@ from .content_display import rows
 from .layout import add_feed
 
 PAGE_SIZE = 20
-LISTINGS = {
-    # view name: (kind, page title, text when empty, create view, create label)
-    "documents": ("document", "Documents", "Aucun document n'est visible pour le moment.",
-                  "nouveau-document", "Créer un document"),
-    "actions": ("action_report", "Comptes rendus d'action",
-                "Aucun compte rendu d'action n'est visible pour le moment.",
-                "nouvelle-action", "Créer une nouvelle action"),
-    "evenements": ("event", "Événements", "Aucun événement n'est visible pour le moment.",
-                   "nouvel-evenement", "Créer un nouvel événement"),
-}
+
+
+def listings():
+    """{listing view name: declaration} of the kinds a council lists (types/declarations.py:
+    the page's title, the text when empty, the create view and its label)."""
+    return {declared.folder: declared for declared in types.all_types()
+            if declared.council_item and declared.folder}
 
 
 def now():
@@ -81,10 +79,11 @@ def _count(catalog, request, query):
 
 
 def _listing(context, request, name):
-    kind, title, empty, create_view, create_label = LISTINGS[name]
+    declared = listings()[name]
+    kind, title = declared.kind, declared.plural
     catalog = request.root.catalog
     number = page_number(request)
-    if kind == "event":
+    if declared.scheduled:  # upcoming first, soonest first; then past ones
         page, upcoming_on_page = events_page(request, context, number)
     else:
         query = items_query(catalog, kinds=(kind,), council_id=context.id)
@@ -94,12 +93,13 @@ def _listing(context, request, name):
     add_feed(request, f"{context.title} — publications publiques", request.resource_url(context, "@@flux.atom"))
     return {
         "title": f"{title} — {context.title}", "heading": title, "council": context,
-        "page": page, "query_prefix": "", "empty": empty, "is_events": kind == "event",
+        "page": page, "query_prefix": "", "empty": declared.empty,
+        "is_events": declared.scheduled,
         "item_rows": item_rows if upcoming_on_page is None else item_rows[:upcoming_on_page],
         "past_rows": item_rows[upcoming_on_page:] if upcoming_on_page is not None else [],
-        "create_url": (request.resource_path(context, "@@" + create_view)
+        "create_url": (request.resource_path(context, "@@" + declared.add_view)
                        if request.has_permission("create", context) else None),
-        "create_label": create_label,
+        "create_label": declared.add_label,
     }
 
 
@@ -129,8 +129,9 @@ def dashboard_content(request, council):
     return {
         "latest_rows": council_items_for(request, council, limit=10),
         "upcoming_rows": upcoming_events_for(request, council, limit=5),
-        "create_links": [(link(view), label) for _, _, _, view, label in LISTINGS.values()],
-        "list_links": [(link(name), spec[1]) for name, spec in LISTINGS.items()],
+        "create_links": [(link(declared.add_view), declared.add_label)
+                         for declared in listings().values()],
+        "list_links": [(link(name), declared.plural) for name, declared in listings().items()],
         "edit_fiche_url": link("modifier"),
         "can_edit_fiche": request.has_permission("edit", council),
     }

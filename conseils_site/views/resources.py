@@ -9,12 +9,13 @@ from hypatia.query import Eq
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from .. import types
 from ..catalog.queries import items_query, page_number, paginate
 from ..forms.news import CATEGORIES, parse_tags, resource_schema, to_safe_html
 from ..forms.render import FormError, make_form, process_form
 from ..geography import get_geography
 from ..resources import Attachment, ResourceItem, ResourcesFolder
-from ..resources.content import KIND_LABELS, utcnow
+from ..resources.content import utcnow
 from ..resources.events import ObjectModified, notify
 from ..security.sanitize import html_to_text
 from ..text import fold
@@ -25,7 +26,12 @@ from .news import attachment_response, french_date, take_upload, unique_item_nam
 
 PAGE_SIZE = 20
 RESOURCE_VIEWS = {"ajouter", "publications"}
-PUBLICATION_KINDS = {"document": "Documents", "action_report": "Comptes rendus d'action"}
+
+
+def publication_kinds():
+    """{kind: plural} of what « Publications des conseils » lists: a council's items that are
+    not events (types/declarations.py)."""
+    return {kind: types.plural(kind) for kind in types.kinds(council_item=True, scheduled=False)}
 TABS = (("", "Boîte à outils"), ("publications", "Publications des conseils"))
 
 
@@ -79,12 +85,13 @@ def publications(context, request):
     catalog = request.root.catalog
     geo = get_geography()
     kind = request.params.get("type", "")
-    kind = kind if kind in PUBLICATION_KINDS else ""
+    kinds = publication_kinds()
+    kind = kind if kind in kinds else ""
     region = request.params.get("region", "")
     region = region if region in geo.regions else ""
     departement = request.params.get("departement", "")
     departement = departement if departement in geo.departements else ""
-    query = items_query(catalog, kinds=(kind,) if kind else tuple(PUBLICATION_KINDS),
+    query = items_query(catalog, kinds=(kind,) if kind else tuple(kinds),
                         visibility="public", departement=departement or None, region=region or None)
     page = paginate(catalog, request, query, "newest", number=page_number(request), size=PAGE_SIZE)
     params = {k: v for k, v in (("type", kind), ("region", region), ("departement", departement)) if v}
@@ -92,7 +99,7 @@ def publications(context, request):
                            if not region or d.region_code == region), key=lambda d: d.code)
     return dict(_common(request, "publications"), title="Ressources — Publications des conseils",
                 page=page, kind=kind, region=region, departement=departement,
-                kinds=PUBLICATION_KINDS, kind_labels=KIND_LABELS, departements=departements,
+                kinds=kinds, kind_labels=types.labels(), departements=departements,
                 query_prefix=urlencode(params) + "&" if params else "", filtered=bool(params))
 
 
