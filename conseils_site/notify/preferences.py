@@ -7,18 +7,19 @@ a mobile number, proved it with a code (notify/sms.py `verified_mobile`) and tic
 par SMS » (`user.sms_alerts`): the SMS column is a wish until then."""
 from persistent.mapping import PersistentMapping
 
+from .. import types
 from .sms import verified_mobile
 
 CHANNELS = ("email", "sms")
 CHANNEL_LABELS = {"email": "Par courriel", "sms": "Par SMS"}
-CATEGORIES = ("document", "action_report", "event", "forum", "group")
-CATEGORY_LABELS = {
-    "document": "Documents de mon conseil",
-    "action_report": "Comptes rendus d'action de mon conseil",
-    "event": "Événements de mon conseil",
-    "forum": "Réponses aux sujets que je suis sur le forum",
-    "group": "Activité de mes groupes de travail",
-}
+# Each declared kind's category (types/declarations.py), then the working groups' activity.
+_ALERTING = {}  # category: the first kind declaring it
+for _declared in types.all_types():
+    if _declared.alert_category:
+        _ALERTING.setdefault(_declared.alert_category, _declared)
+CATEGORIES = (*_ALERTING, "group")
+CATEGORY_LABELS = {category: t.alert_label for category, t in _ALERTING.items()}
+CATEGORY_LABELS["group"] = "Activité de mes groupes de travail"
 IMMEDIATE, DAILY, WEEKLY, NEVER = "immediate", "daily", "weekly", "never"
 FREQUENCIES = (IMMEDIATE, DAILY, WEEKLY, NEVER)
 FREQUENCY_LABELS = {
@@ -27,18 +28,9 @@ FREQUENCY_LABELS = {
     WEEKLY: "Résumé hebdomadaire (lundi)",
     NEVER: "Jamais",
 }
-DEFAULTS = {
-    ("email", "document"): IMMEDIATE,
-    ("email", "action_report"): IMMEDIATE,
-    ("email", "event"): IMMEDIATE,
-    ("email", "forum"): IMMEDIATE,
-    ("email", "group"): DAILY,
-    ("sms", "document"): IMMEDIATE,
-    ("sms", "action_report"): IMMEDIATE,
-    ("sms", "event"): IMMEDIATE,
-    ("sms", "forum"): NEVER,
-    ("sms", "group"): NEVER,
-}
+DEFAULTS = {(channel, category): chosen for category, t in _ALERTING.items()
+            for channel, chosen in t.alert_defaults}
+DEFAULTS.update({("email", "group"): DAILY, ("sms", "group"): NEVER})
 REMINDER_DEFAULTS = {"email": True, "sms": True}
 
 

@@ -57,14 +57,15 @@ def council_letter_summary(obj, shorten):
     return shorten(obj.description or getattr(obj, "text", ""))
 
 
-COUNCIL_ITEM = {"council_item": True, "alert_family": "council", "edit_view": "modifier",
+COUNCIL_ITEM = {"alert_defaults": (("email", "immediate"), ("sms", "immediate")),
+                "council_item": True, "alert_family": "council", "edit_view": "modifier",
                 "delete_view": "supprimer", "where": council_where,
                 "letter_meta": council_letter_meta, "letter_summary": council_letter_summary}
 
 register(ContentType(
     "document", Document, "Document", "Documents", "Nouveau document", "Document modifié",
     button="Voir le document", the="Le document", schema="conseils_site.forms.content:DocumentSchema",
-    alert_category="document", has_files=True, folder="documents",
+    alert_category="document", alert_label="Documents de mon conseil", has_files=True, folder="documents",
     add_view="nouveau-document", add_label="Créer un document",
     empty="Aucun document n'est visible pour le moment.",
     listing_when=listed_published_on, search_when=published_on, **COUNCIL_ITEM))
@@ -72,7 +73,8 @@ register(ContentType(
     "action_report", ActionReport, "Compte rendu d'action", "Comptes rendus d'action",
     "Nouveau compte rendu d'action", "Compte rendu d'action modifié",
     button="Voir le compte rendu", the="Le compte rendu", schema="conseils_site.forms.content:ActionReportSchema",
-    alert_category="action_report", has_files=True, folder="actions",
+    alert_category="action_report", alert_label="Comptes rendus d'action de mon conseil",
+    has_files=True, folder="actions",
     add_view="nouvelle-action", add_label="Créer une nouvelle action",
     empty="Aucun compte rendu d'action n'est visible pour le moment.",
     listing_when=lambda obj: f"Action du {format_date(obj.date)}",
@@ -83,7 +85,7 @@ register(ContentType(
     button="Voir l'événement", cancelled="Événement annulé", the="L'événement", scheduled=True,
     schema="conseils_site.forms.content:EventSchema",
     edit_schema="conseils_site.forms.content:EventEditSchema",
-    alert_category="event", folder="evenements",
+    alert_category="event", alert_label="Événements de mon conseil", folder="evenements",
     add_view="nouvel-evenement", add_label="Créer un nouvel événement",
     empty="Aucun événement n'est visible pour le moment.",
     listing_when=lambda obj: format_datetime(obj.start, weekday=True), search_when=event_when,
@@ -118,6 +120,8 @@ register(ContentType(
 register(ContentType(
     "forum_reply", Reply, "Réponse du forum", "Réponses du forum", "Nouvelle réponse",
     "Réponse modifiée", button="Lire la réponse", the="La réponse", forum_message=True, excerpt_in_alert=True,
-    alert_family="forum", alert_category="forum", search_when=published_on, where=forum_where,
+    alert_family="forum", alert_category="forum",
+    alert_label="Réponses aux sujets que je suis sur le forum",
+    alert_defaults=(("email", "immediate"), ("sms", "never")), search_when=published_on, where=forum_where,
     schema="conseils_site.forms.forum:ReplySchema",
     edit_schema="conseils_site.forms.forum:EditReplySchema", add_view="repondre"))

@@ -42,6 +42,8 @@ class ContentType:
     forum_message: bool = False  # read as a message of a forum thread (search, alerts)
     alert_family: str | None = None  # "council" or "forum": who hears of it (notify/alerts.py)
     alert_category: str | None = None  # the preferences' line it alerts under
+    alert_label: str = ""  # that line's label on « Mes alertes »
+    alert_defaults: tuple = ()  # ((channel, frequency), …) before a person chooses
     has_files: bool = False
     folder: str | None = None  # the council's listing view (« documents »)
     add_view: str | None = None
