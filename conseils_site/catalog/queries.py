@@ -24,7 +24,7 @@ class In(Any):
     """`Any` on a field or keyword index that reads the index's own sets instead of copying them.
 
     hypatia builds a fresh union of every matching set before intersecting, even for one value:
-    at national size `kind == "document"` copied 67,000 docids to keep a council's 130. Here a
+    at national size the documents' term copied 67,000 docids to keep a council's 130. Here a
     term met after a narrower one intersects that short result with each value's stored set
     and joins those few matches. Put the narrowest term first (a council, a topic): every later
     term then costs in proportion to it. Relevance-weighted results keep hypatia's path, which

@@ -261,6 +261,7 @@ def item_page(context, request):
         "created": format_datetime(context.created),
         "modified": format_datetime(modified) if modified else "",
         "sentence": who_can_see(context.visibility),
+        "scheduled": declared.scheduled,  # the « add to my calendar » links
         "when": format_span(context.start, context.end) if declared.scheduled else "",
         "cancelled": bool(getattr(context, "cancelled", False)),
         "action_date": format_date(context.date) if isinstance(context, ActionReport) else "",
