@@ -31,10 +31,10 @@ TOO_MANY_PIXELS = (f"Cette image compte trop de pixels ({MAX_PIXELS // 10**6} mi
 
 
 def clean_image(data, max_side=1600):
-    """(bytes, kind) of the picture re-encoded upright, without metadata, its longest side at
+    """(bytes, file_type) of the picture re-encoded upright, without metadata, its longest side at
     most `max_side`; UploadError (in French) when it is not a JPEG, PNG or WebP we can read."""
-    kind = sniff(data or b"")
-    if kind not in ACCEPTED_KINDS:
+    file_type = sniff(data or b"")
+    if file_type not in ACCEPTED_KINDS:
         raise UploadError(NOT_AN_IMAGE)
     try:
         with warnings.catch_warnings():
@@ -42,11 +42,11 @@ def clean_image(data, max_side=1600):
             # filter is process-wide; a race between threads can at worst leave it on.)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=_DECODERS)
-            if _FORMATS.get(image.format) != kind:
+            if _FORMATS.get(image.format) != file_type:
                 raise UploadError(NOT_AN_IMAGE)
             _check_pixels(image.size)
             image.seek(0)  # an animation keeps its first picture
-            if kind == "jpeg":
+            if file_type == "jpeg":
                 # libjpeg can decode at 1/2, 1/4 or 1/8 scale: far less memory for big photos.
                 image.draft(image.mode, _draft_size(image.size, max_side))
             image.load()
@@ -59,9 +59,9 @@ def clean_image(data, max_side=1600):
     try:
         image = _upright(image)
         image = _to_srgb(image)
-        image = _output_mode(image, kind)
+        image = _output_mode(image, file_type)
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        return _encode(image, kind), kind
+        return _encode(image, file_type), file_type
     except Exception:
         raise UploadError(UNREADABLE) from None
 
@@ -114,23 +114,23 @@ def _to_srgb(image):
         return image
 
 
-def _output_mode(image, kind):
-    if kind == "jpeg":
+def _output_mode(image, file_type):
+    if file_type == "jpeg":
         return image if image.mode in ("RGB", "L") else image.convert("RGB")
     if _has_alpha(image):
         return image if image.mode == "RGBA" else image.convert("RGBA")
-    if kind == "png" and image.mode == "L":
+    if file_type == "png" and image.mode == "L":
         return image
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def _encode(image, kind):
+def _encode(image, file_type):
     # A fresh image holds the pixels and nothing else: no EXIF, GPS, XMP, ICC, comment or DPI.
     bare = Image.frombytes(image.mode, image.size, image.tobytes())
     out = io.BytesIO()
-    if kind == "jpeg":
+    if file_type == "jpeg":
         bare.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-    elif kind == "png":
+    elif file_type == "png":
         bare.save(out, "PNG", optimize=bare.width * bare.height <= 1_000_000)
     else:
         bare.save(out, "WEBP", quality=WEBP_QUALITY, method=4)

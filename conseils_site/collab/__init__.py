@@ -48,14 +48,14 @@ class CollabSettings:
     @classmethod
     def from_settings(cls, settings):
         values = {}
-        for name, kind in (("max_bytes", int), ("max_update_bytes", int), ("max_snapshots", int),
+        for name, convert in (("max_bytes", int), ("max_update_bytes", int), ("max_snapshots", int),
                            ("burst_seconds", float), ("presence_seconds", float),
                            ("max_awareness_bytes", int), ("max_presences", int),
                            ("max_answer_bytes", int), ("updates_per_second", float),
                            ("update_burst", int), ("checkpoint_updates", int),
                            ("checkpoint_seconds", float)):
             if f"collab.{name}" in settings:
-                values[name] = kind(settings[f"collab.{name}"])
+                values[name] = convert(settings[f"collab.{name}"])
         return cls(**values)
 
 

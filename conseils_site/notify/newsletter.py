@@ -142,7 +142,7 @@ def live_sections(root, letter):
 # --- who receives it -------------------------------------------------------------------------
 
 def recipients(root, regions=(), departements=()):
-    """{address: (kind, id)}: 'conseiller' + user id, or 'abonne' + the address."""
+    """{address: (reader, id)}: 'conseiller' + user id, or 'abonne' + the address."""
     catalog = root.catalog
     geography = get_geography()
     regions, departements = set(regions), set(departements)
@@ -175,7 +175,7 @@ def recipients(root, regions=(), departements=()):
 
 
 def describe_counts(found):
-    councillors = sum(1 for kind, _ in found.values() if kind == "conseiller")
+    councillors = sum(1 for reader, _ in found.values() if reader == "conseiller")
     return {"total": len(found), "conseillers": councillors, "abonnes": len(found) - councillors}
 
 
@@ -188,8 +188,8 @@ def freeze(letter, found, now=None):
 
 
 def still_subscribed(root, email, who):
-    kind, ident = who
-    if kind == "conseiller":
+    reader, ident = who
+    if reader == "conseiller":
         user = root.users.get(ident)
         return user is not None and user.state in USER_STATES and bool(user.newsletter) \
             and normalize_email(user.email) == email

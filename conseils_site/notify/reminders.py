@@ -71,16 +71,16 @@ def _find_event(root, key):
     return event if getattr(event, "kind", None) == "event" else None
 
 
-def _texts(kind, event, record, day):
+def _texts(message, event, record, day):
     """(subject, lead paragraph, SMS text) of a reminder, a correction or a cancellation."""
     title = record["title"] if event is None else event.title
-    if kind == "reminder":
+    if message == "reminder":
         hour = format_time(event.start)
         place = f", {event.place}" if event.place else ""
         return (f"Rappel : {title}, aujourd'hui à {hour}",
                 f"Petit rappel : « {title} » a lieu aujourd'hui.",
                 f"Rappel : « {title} » aujourd'hui {hour}{place}.")
-    if kind == "correction":
+    if message == "correction":
         same_day = clock.paris_day(event.start) == day
         when = (f"aujourd'hui à {format_time(event.start)}" if same_day
                 else f"le {format_date(event.start, weekday=True)} à {format_time(event.start)}")
@@ -94,10 +94,10 @@ def _texts(kind, event, record, day):
             f"Annulé : « {title} » prévu aujourd'hui n'aura pas lieu.")
 
 
-def _mail(user, kind, event, base, lead, notice=None):
+def _mail(user, message, event, base, lead, notice=None):
     body = MailBody(f"Bonjour {user.first_name},")
     body.paragraph(lead)
-    if event is not None and kind != "cancellation":
+    if event is not None and message != "cancellation":
         body.facts([("Quand", format_span(event.start, event.end)), ("Où", event.place)])
         body.button("Voir l'événement", absolute(base, event))
     body.paragraph(notice)
@@ -107,15 +107,15 @@ def _mail(user, kind, event, base, lead, notice=None):
     return body
 
 
-def _send(sender, report, user, kind, event, record, day, channels):
+def _send(sender, report, user, message, event, record, day, channels):
     """Queue one message by the given channels (SMS past the cap: by email); those used."""
-    subject, lead, sms_text = _texts(kind, event, record, day)
+    subject, lead, sms_text = _texts(message, event, record, day)
     link = short_link(sender.base, event) if event is not None else f"{sender.base}/gerer"
     used = []
     email_done = False
     # A reminder or a correction is about the event as it is: re-checked when it leaves. A
     # cancellation is sent even once the event is gone.
-    about = event_key(event) if event is not None and kind != "cancellation" else None
+    about = event_key(event) if event is not None and message != "cancellation" else None
     if "sms" in channels:
         status = sender.sms(user, fit_sms(sms_text, link), about=about)
         if status == SENT:
@@ -124,13 +124,13 @@ def _send(sender, report, user, kind, event, record, day, channels):
         elif status == CAPPED:
             report.capped += 1
             email_done = sender.email(user, subject, _mail(
-                user, kind, event, sender.base, lead, sender.cap_notice()), "rappels",
+                user, message, event, sender.base, lead, sender.cap_notice()), "rappels",
                 about=about)
             if email_done:
                 used.append("email")
                 report.planned.append(f"courriel à {user.email} : {subject} (plafond SMS)")
     if "email" in channels and not email_done:
-        if sender.email(user, subject, _mail(user, kind, event, sender.base, lead), "rappels",
+        if sender.email(user, subject, _mail(user, message, event, sender.base, lead), "rappels",
                         about=about):
             used.append("email")
             report.planned.append(f"courriel à {user.email} : {subject}")

@@ -56,15 +56,15 @@ class MailBody:
 
     def text(self):
         lines = [self.greeting, ""] if self.greeting else []
-        for kind, value in self.blocks:
-            if kind == "heading":
+        for shape, value in self.blocks:
+            if shape == "heading":
                 lines += [value.upper(), ""]
-            elif kind == "paragraph":
+            elif shape == "paragraph":
                 lines += [textwrap.fill(value, 78, break_long_words=False,
                                         break_on_hyphens=False), ""]
-            elif kind == "facts":
+            elif shape == "facts":
                 lines += [f"{k} : {v}" for k, v in value] + [""]
-            elif kind == "items":
+            elif shape == "items":
                 for entry in value:
                     lines.append(f"- {entry.title}")
                     if entry.meta:
@@ -76,7 +76,7 @@ class MailBody:
                     if entry.url:
                         lines.append(f"  {entry.url}")
                 lines.append("")
-            elif kind == "button":
+            elif shape == "button":
                 label, url = value
                 lines += [f"{label} :", url, ""]
         lines += [SIGNATURE, ""]

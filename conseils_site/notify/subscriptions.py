@@ -64,10 +64,10 @@ def confirm_subscription(root, email, nonce, now=None):
     return "confirmed"
 
 
-def subscription_mail(kind, url=None):
+def subscription_mail(wording, url=None):
     """(subject, body) of the mail a subscription request sends."""
     body = MailBody("Bonjour,")
-    if kind == "already":
+    if wording == "already":
         body.paragraph("Quelqu'un (sans doute vous) a demandé à recevoir la lettre "
                        "d'information des conseils citoyens à cette adresse : elle la reçoit "
                        "déjà, il n'y a rien à faire.")

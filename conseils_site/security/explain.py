@@ -10,20 +10,20 @@ def principal_label(principal, catalog, users):
         return "tout le monde, visiteurs non inscrits compris"
     if principal == Authenticated:
         return "toute personne connectée"
-    kind, _, ident = principal.partition(":")
-    if kind == "role":
+    prefix, _, ident = principal.partition(":")
+    if prefix == "role":
         return {"conseiller": "tous les conseillers validés", "animateur": "les animateurs"}.get(
             ident, f"le rôle {ident}")
-    if kind == "user":
+    if prefix == "user":
         user = users.get(ident)
         return f"{user.title} ({user.email})" if user is not None else "un ancien membre"
     target = catalog.by_id(ident) if catalog is not None else None
     name = f"« {target.title} »" if target is not None else "(supprimé)"
-    if kind == "council":
+    if prefix == "council":
         return f"les membres du conseil {name}"
-    if kind == "groupmate":
+    if prefix == "groupmate":
         return f"les membres des conseils qui partagent un groupe de travail avec le conseil {name}"
-    if kind == "group":
+    if prefix == "group":
         return f"les membres des conseils du groupe {name}"
     return principal
 
@@ -57,17 +57,17 @@ def explain(obj, permission, catalog, users):
 
 
 def _why(obj, here, principal, permission):
-    kind, _, ident = principal.partition(":")
+    prefix, _, ident = principal.partition(":")
     holder = here
-    while kind == "user" and holder is not None:
+    while prefix == "user" and holder is not None:
         if ident in local_roles(holder):
             roles = ", ".join(ROLE_LABELS[r] for r in local_roles(holder)[ident])
             where = "ici" if holder is obj else f"sur « {getattr(holder, 'title', holder.__name__)} »"
             return f"rôle {roles} attribué {where}"
         holder = getattr(holder, "__parent__", None)
-    if kind == "user" and getattr(obj, "author_id", None) == ident:
+    if prefix == "user" and getattr(obj, "author_id", None) == ident:
         return "auteur de ce contenu"
-    if kind == "council" and here is obj and permission == "cowrite":
+    if prefix == "council" and here is obj and permission == "cowrite":
         return "document collaboratif : les membres du conseil en écrivent le texte ensemble"
     level = getattr(obj, "visibility", None)
     if here is obj and level:

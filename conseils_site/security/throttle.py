@@ -96,20 +96,20 @@ def wait_seconds(root, login, address, device=None, now=None, step=PASSWORD):
     now = _now(now)
     records = _records(root)
     wait = 0
-    for kind, key in _keys(login, address, device, step):
+    for scope, key in _keys(login, address, device, step):
         record = records.get(key)
-        count = _live(record, RULES[kind], now)
+        count = _live(record, RULES[scope], now)
         if count:
-            wait = max(wait, record[2] + delay(RULES[kind], count) - now)
+            wait = max(wait, record[2] + delay(RULES[scope], count) - now)
     return int(-(-wait // 1))  # whole seconds, rounded up
 
 
 def record_failure(root, login, address, device=None, now=None, step=PASSWORD):
     now = _now(now)
     records = _records(root)
-    for kind, key in _keys(login, address, device, step):
-        count = _live(records.get(key), RULES[kind], now)
-        records[key] = (kind, count + 1, now)
+    for scope, key in _keys(login, address, device, step):
+        count = _live(records.get(key), RULES[scope], now)
+        records[key] = (scope, count + 1, now)
 
 
 def clear_failures(root, login, address=None, device=None, step=PASSWORD):
@@ -119,7 +119,7 @@ def clear_failures(root, login, address=None, device=None, step=PASSWORD):
     if address is None and device is None:
         keys = [_key(step, "account", login)]
     else:
-        keys = [key for kind, key in _keys(login, address, device, step) if kind != "address"]
+        keys = [key for scope, key in _keys(login, address, device, step) if scope != "address"]
     for key in keys:
         if key in records:
             del records[key]
