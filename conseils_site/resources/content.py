@@ -11,13 +11,6 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Everyone
 from .folder import Folder, new_id
 
 PARIS = ZoneInfo("Europe/Paris")
-KIND_LABELS = {
-    "document": "Document",
-    "action_report": "Compte rendu d'action",
-    "event": "Événement",
-    "news": "Actualité",
-    "resource": "Ressource",
-}
 
 
 def utcnow():
@@ -69,10 +62,6 @@ class CouncilItem(Folder):
         self.visibility = visibility
         self.description = description
         self.created = self.modified = utcnow()
-
-    @property
-    def kind_label(self):
-        return KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def council(self):

@@ -242,6 +242,7 @@ def delete_item(context, request):
         return HTTPSeeOther(request.resource_path(council, "@@" + listing))
     request.response.cache_control = "no-store"
     return {"title": f"Supprimer « {context.title} »", "item": context, "council": council,
+            "kind_label": types.label(context.kind),
             "author": author_name(request, context), "file_count": len(context.attachments())}
 
 
@@ -255,6 +256,7 @@ def item_page(context, request):
     modified = context.modified if context.modified != context.created else None
     return {
         "title": context.title, "item": context, "council": council,
+        "kind_label": declared.label,
         "list_url": request.resource_path(council, "@@" + listing),
         "list_label": declared.plural,
         "author": author_name(request, context),
