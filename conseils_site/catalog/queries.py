@@ -292,8 +292,10 @@ def forum_replies_query(catalog, topic_id):
                                                                   "forum_reply")
 
 
-def group_shared_query(catalog, council_ids, kinds=("document", "action_report")):
-    """What the councils of a working group shared at the *groupes* level and above."""
+def group_shared_query(catalog, council_ids, kinds=None):
+    """What the councils of a working group shared at the *groupes* level and above (their
+    publications unless `kinds` says otherwise)."""
+    kinds = types.publication_kinds() if kinds is None else kinds
     return (In(catalog.indexes["councils"], list(council_ids))
             & In(catalog.indexes["kind"], list(kinds))
             & In(catalog.indexes["visibility"], list(SHARED_LEVELS)))

@@ -91,7 +91,7 @@ def candidates(root, month):
                                                 -start.timestamp(), start_exclusive=True))
     created = InRange(ix["created"], start.timestamp(), end.timestamp(), end_exclusive=True)
     resources = run(Eq(ix["kind"], "resource") & created)
-    publications = run(Any(ix["kind"], ["document", "action_report"]) & created
+    publications = run(Any(ix["kind"], list(types.publication_kinds())) & created
                        & Eq(ix["visibility"], "public") & Any(ix["allowed"], [Everyone]))
     return {"news": news, "resources": resources, "publications": publications}
 

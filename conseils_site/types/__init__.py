@@ -13,6 +13,7 @@ from .registry import (  # noqa: F401
     labels,
     of,
     plural,
+    publication_kinds,
     register,
     searchable_kinds,
     unregister,

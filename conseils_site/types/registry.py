@@ -110,6 +110,11 @@ def council_kinds():
     return kinds(council_item=True)
 
 
+def publication_kinds():
+    """What a council publishes that is not an event: « Publications », the letter, the groups."""
+    return kinds(council_item=True, scheduled=False)
+
+
 def searchable_kinds():
     return kinds(searchable=True)
 

@@ -31,7 +31,7 @@ RESOURCE_VIEWS = {"ajouter", "publications"}
 def publication_kinds():
     """{kind: plural} of what « Publications des conseils » lists: a council's items that are
     not events (types/declarations.py)."""
-    return {kind: types.plural(kind) for kind in types.kinds(council_item=True, scheduled=False)}
+    return {kind: types.plural(kind) for kind in types.publication_kinds()}
 TABS = (("", "Boîte à outils"), ("publications", "Publications des conseils"))
 
 

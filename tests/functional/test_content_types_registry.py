@@ -77,6 +77,7 @@ def test_the_declared_kind_is_in_the_registry_and_leaves_with_unregister():
         assert "test_poll" in types.council_kinds()
         assert "test_poll" in types.searchable_kinds()
         assert "test_poll" in types.alert_kinds()
+        assert "test_poll" in types.publication_kinds()  # a council's item that is no event
         assert POLL.resolve_schema() is PollSchema
         with pytest.raises(ValueError):
             types.register(POLL)
