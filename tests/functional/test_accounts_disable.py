@@ -12,8 +12,8 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security.principals import user_principal
 from conseils_site.security.roles import grant_role
 from tests.conftest import make_app
-from tests.functional.test_sessions_end import opens_profile, refused, signed_in
-from tests.support import PASSWORD, build_site, email_of
+from tests.functional.test_sessions_end import opens_profile, refused
+from tests.support import PASSWORD, attempt_sign_in, build_site, email_of, signed_in
 
 
 @pytest.fixture
@@ -29,13 +29,6 @@ def change_state(animator, user_id, search, button):
     confirm = page.forms[f"compte-{user_id}"].submit()
     assert button in confirm.text and "Annuler" in confirm.text
     return confirm.forms["changer-etat"].submit().follow()
-
-
-def sign_in_page(wsgi, name):
-    app = webtest.TestApp(wsgi)
-    form = app.get("/connexion").forms["connexion"]
-    form["email"], form["password"] = email_of(name), PASSWORD
-    return app, form.submit(status="*")
 
 
 def grant_referent_of_a(wsgi, ids, name):
@@ -75,7 +68,8 @@ def test_disable_then_enable_through_the_screen_with_audit(site):
     animator = signed_in(wsgi, "animateur")
     done = change_state(animator, ids["membre_a"], email_of("membre_a"), "Désactiver")
     assert "Le compte de Membre A est désactivé" in html.unescape(done.text)
-    app, page = sign_in_page(wsgi, "membre_a")
+    app = webtest.TestApp(wsgi)
+    page = attempt_sign_in(app, "membre_a")
     assert page.status_int == 400
     assert "Votre compte est désactivé" in html.unescape(page.text)
     assert refused(app, "membre_a")
@@ -143,7 +137,7 @@ def test_a_referent_role_stops_counting_while_the_account_is_disabled(site):
     page = referent.get(dashboard, status="*")
     assert page.status_int >= 400 or "/connexion" in page.headers.get("Location", "")
     assert "Candidat" not in page.text
-    _, refusal = sign_in_page(wsgi, "membre_c")
+    refusal = attempt_sign_in(webtest.TestApp(wsgi), "membre_c")
     assert refusal.status_int == 400
 
     change_state(animator, ids["membre_c"], "membre.c", "Réactiver")

@@ -8,7 +8,7 @@ from conseils_site.resources.content import PARIS, ActionReport, Document, Event
 from conseils_site.resources.users import User
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, sign_in
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
@@ -64,7 +64,7 @@ def table(page, caption_start):
 def test_activity_page_counts_months_departements_and_fiches(site):
     wsgi, _ = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get("/admin/activite")
     rows = table(page, "Les chiffres du graphique")
     assert len(rows) == 12
@@ -100,7 +100,7 @@ def test_activity_page_counts_months_departements_and_fiches(site):
 def test_activity_with_nothing_published(tmp_path):
     wsgi = make_app(**{"mail.queue_path": str(tmp_path / "mail")})
     app = webtest.TestApp(wsgi)
-    login(app, "animateur@example.org", "mot-de-passe-animateur")
+    sign_in(app, "animateur@example.org", "mot-de-passe-animateur")
     page = app.get("/admin/activite")
     assert "Aucun contenu n'a été publié ces douze derniers mois." in page.text
     assert table(page, "Les chiffres du graphique")[-1][1:] == ["1", "0"]  # the animator's account
@@ -112,7 +112,7 @@ def test_activity_is_for_animators_only(site, who):
     wsgi, _ = site
     app = webtest.TestApp(wsgi)
     if who:
-        assert login(app, who).status_int == 303
+        sign_in(app, who)
     # The admin area is hidden from them: the 404 of a missing page (#14.4), nothing of it shown.
     for url in ("/admin/activite", "/admin/fiches.json"):
         page = app.get(url, status=404)

@@ -30,7 +30,7 @@ from tests.conftest import make_app
 from tests.fake_sms_provider import FakeSmsProvider
 from tests.functional.test_content import set_moment, submit
 from tests.mailserver import MailServer
-from tests.support import PASSWORD, build_site, email_of, login
+from tests.support import PASSWORD, build_site, email_of, sign_in
 
 PUBLIC = "https://conseils.test"
 NOW = datetime.datetime(2031, 6, 4, 10, 0, tzinfo=PARIS)  # a Wednesday morning
@@ -100,7 +100,7 @@ class World:
     def app(self, who=None):
         app = webtest.TestApp(self.wsgi)
         if who:
-            assert login(app, who).status_int == 303
+            sign_in(app, who)
         return app
 
     def run_alerts(self, digests=False):

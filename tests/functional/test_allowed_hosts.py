@@ -9,9 +9,9 @@ import requests
 import webtest
 
 from tests.conftest import make_app
-from tests.functional.test_registration import queued
 from tests.processes import app_ini, free_port, start_app
 from tests.support import build_site, email_of
+from tests.support_mail import queued
 
 PUBLIC = "https://conseils.example.fr"
 ALIASES = "www.conseils.example.fr, conseils-citoyens.example.org:8443"

@@ -4,7 +4,7 @@ import webtest
 from conseils_site.scripts import open_registry_root
 from conseils_site.views.cache import MARK
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, sign_in
 
 
 def test_hits_skip_the_database_and_the_mark_never_leaks(tmp_path):
@@ -43,7 +43,7 @@ def test_session_holders_never_get_or_fill_the_shared_copy(tmp_path):
     wsgi = make_app(**{"mail.queue_path": str(tmp_path / "mail")})
     ids = build_site(wsgi)
     member = webtest.TestApp(wsgi)
-    login(member, "membre_a")
+    sign_in(member, "membre_a")
     personal = member.get(ids["path_A"])
     assert "Déconnexion" in personal.text
     anonymous = webtest.TestApp(wsgi)

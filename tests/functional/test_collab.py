@@ -10,8 +10,8 @@ from conseils_site.collab.client import Replica
 from conseils_site.resources.content import Document
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.functional.test_content import add_item, signed_in, site, submit  # noqa: F401 (fixture)
-from tests.support import build_site, csrf
+from tests.functional.test_content import add_item, site, submit  # noqa: F401 (fixture)
+from tests.support import build_site, csrf, signed_in
 
 
 def collaborative(ids, visibility="conseil", body="<p>Premier jet</p>", title="Charte du conseil"):

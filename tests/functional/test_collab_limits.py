@@ -13,8 +13,8 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security.passwords import hash_password
 from tests.conftest import make_app
 from tests.functional.test_collab import collaborative, stored
-from tests.functional.test_content import add_item, signed_in
-from tests.support import PASSWORD, build_site, csrf
+from tests.functional.test_content import add_item
+from tests.support import PASSWORD, build_site, csrf, signed_in
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from ZODB.POSException import ConflictError
 from conseils_site.resources.forum import Topic
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, signed_in
 
 
 class AlwaysConflicts:
@@ -58,13 +58,6 @@ def crowded():
 
     wsgi.registry.registerHandler(conflict, (IContextFound,))
     return wsgi, ids, votes
-
-
-def signed_in(wsgi, name):
-    app = webtest.TestApp(wsgi)
-    assert login(app, name).status_int == 303
-    app.get("/mon-profil", status=200)  # signed in: a visitor is sent to « Connexion »
-    return app
 
 
 def test_a_document_that_keeps_conflicting_comes_back_with_what_was_typed(crowded):

@@ -9,7 +9,7 @@ import webtest
 from conseils_site.resources.forum import Topic
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, sign_in
 
 RUBRIQUE = "/forum/questions-et-entraide"
 
@@ -30,7 +30,7 @@ def test_a_reply_leaves_its_topic_record_alone_and_moves_it_up():
         tm.commit()
         old_path, old_serial = f"{RUBRIQUE}/{old.__name__}/", old._p_serial
     app = webtest.TestApp(wsgi)
-    assert login(app, "membre_b").status_int == 303
+    sign_in(app, "membre_b")
     assert titles_in_order(app.get(RUBRIQUE)) == ["Sujet récent", "Sujet ancien"]
 
     form = app.get(old_path + "@@repondre").forms["reponse"]

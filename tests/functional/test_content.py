@@ -14,7 +14,7 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security.passwords import hash_password
 from conseils_site.security.roles import grant_role
 from tests.conftest import make_app
-from tests.support import PASSWORD, build_site, csrf, login
+from tests.support import PASSWORD, build_site, csrf, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 EXTRA_PEOPLE = ("autre_a", "referent_a")  # a second member of A, and a member holding référent
@@ -46,13 +46,6 @@ def site(tmp_path):
         tm.commit()
     yield wsgi, ids
     wsgi.registry._zodb_databases[""].close()
-
-
-def signed_in(wsgi, who=None):
-    app = webtest.TestApp(wsgi)
-    if who:
-        login(app, f"{who.replace('_', '.')}@exemple.fr")
-    return app
 
 
 def submit(app, form, files=(), photos=(), status=None, **changes):

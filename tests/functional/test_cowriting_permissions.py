@@ -10,11 +10,10 @@ from tests.functional.test_collab import collaborative, replica_for, stored
 from tests.functional.test_content import (  # noqa: F401 (the fixture)
     PDF,
     add_item,
-    signed_in,
     site,
     submit,
 )
-from tests.support import csrf
+from tests.support import csrf, signed_in
 
 
 def document(wsgi, path):

@@ -10,7 +10,7 @@ from conseils_site.resources.files import MB
 from conseils_site.scripts import open_registry_root
 from conseils_site.security.roles import grant_role
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -34,13 +34,6 @@ def site(tmp_path):
                        "conseils.upload_path": str(tmp_path / "uploads")})
     yield wsgi, build_site(wsgi)
     wsgi.registry._zodb_databases[""].close()
-
-
-def signed_in(wsgi, who=None):
-    app = webtest.TestApp(wsgi)
-    if who:
-        login(app, who)
-    return app
 
 
 def council(wsgi, code="A"):

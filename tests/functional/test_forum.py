@@ -12,7 +12,7 @@ from pyramid.traversal import find_resource, resource_path
 from conseils_site.resources.forum import Reply, Topic
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, csrf, login
+from tests.support import build_site, csrf, sign_in
 
 RUBRIQUE = "/forum/questions-et-entraide"
 GROUP_FORUM = "/groupes/loire/forum"
@@ -34,7 +34,7 @@ site = pytest.fixture(fresh_site, name="site")
 def client(wsgi, who=None):
     app = webtest.TestApp(wsgi)
     if who:
-        assert login(app, who).status_int == 303
+        sign_in(app, who)
     return app
 
 

@@ -17,7 +17,7 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security.passwords import hash_password
 from tests.conftest import make_app
 from tests.functional.test_forum import GROUP_FORUM, RUBRIQUE, client, fresh_site
-from tests.support import PASSWORD, build_site, csrf, email_of, login
+from tests.support import PASSWORD, build_site, csrf, email_of, sign_in
 
 VISITORS = ("anonyme", "non_valide", "membre_c", "membre_b", "membre_a", "animateur")
 READS_FORUM = {"membre_c", "membre_b", "membre_a", "animateur"}
@@ -58,7 +58,7 @@ def world():
     for visitor in VISITORS:
         app = webtest.TestApp(wsgi)
         if visitor != "anonyme":
-            login(app, FORMER if visitor == "non_valide" else visitor)
+            sign_in(app, FORMER if visitor == "non_valide" else visitor)
         apps[visitor] = app
     with open_registry_root(wsgi.registry) as (root, tm):
         root.users.find_by_email(FORMER).state = "pending"

@@ -6,19 +6,13 @@ import webtest
 
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, login
+from tests.support import build_site, signed_in
 
 
 @pytest.fixture
 def site(tmp_path):
     wsgi = make_app(**{"mail.queue_path": str(tmp_path / "mail")})
     return wsgi, build_site(wsgi)
-
-
-def signed_in(wsgi, name):
-    app = webtest.TestApp(wsgi)
-    assert login(app, name).status_int == 303, f"{name} could not sign in"
-    return app
 
 
 def edit_form(app, ids, remove=(), add=""):

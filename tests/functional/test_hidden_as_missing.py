@@ -18,10 +18,9 @@ from tests.functional.test_content import (  # noqa: F401 (the fixture)
     PDF,
     add_item,
     classic,
-    signed_in,
     site,
 )
-from tests.support import PASSWORD, email_of
+from tests.support import PASSWORD, email_of, signed_in
 
 SECRET = "Plainte contre M. X"
 RESERVED = "Cette page n'existe pas ou elle est réservée aux conseillers"

@@ -11,8 +11,8 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security import throttle, tokens
 from conseils_site.security.passwords import check_password, needs_rehash
 from tests.conftest import make_app
-from tests.functional.test_registration import link_in, mails_to, queued
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, attempt_sign_in, build_site, email_of, signed_in_as
+from tests.support_mail import link_in, mails_to, queued
 
 NEW_PASSWORD = "trois pommes vertes au marché"
 
@@ -24,29 +24,13 @@ def site(tmp_path):
     return wsgi, ids, tmp_path / "mail"
 
 
-def sign_in(app, email, password=PASSWORD, came_from=None, address="192.0.2.10"):
-    url = "/connexion" + (f"?came_from={came_from}" if came_from is not None else "")
-    form = app.get(url, extra_environ={"REMOTE_ADDR": address}).forms["connexion"]
-    form["email"] = email
-    form["password"] = password
-    return form.submit(status="*", extra_environ={"REMOTE_ADDR": address})
-
-
-def signed_in_as(app):
-    """The name in the top bar, or None for an anonymous visitor."""
-    text = app.get("/").text
-    if "Connecté : " not in text:
-        return None
-    return text.split("Connecté : ", 1)[1].split("<", 1)[0].strip()
-
-
 def test_active_account_signs_in_and_goes_to_manage(site):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     form = app.get("/connexion").forms["connexion"]
     assert set(form.fields) >= {"email", "password"}
     assert form["password"].attrs["autocomplete"] == "current-password"
-    result = sign_in(app, email_of("membre_a").upper())
+    result = attempt_sign_in(app, email_of("membre_a").upper())
     assert result.status_int == 303
     assert result.headers["Location"] == "http://localhost/gerer"
     page = result.follow().follow()
@@ -58,7 +42,7 @@ def test_session_is_renewed_on_sign_in(site):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     before = app.get("/connexion").forms["connexion"]["csrf_token"].value
-    sign_in(app, email_of("membre_a"))
+    attempt_sign_in(app, email_of("membre_a"))
     after = app.get("/connexion").forms["connexion"]["csrf_token"].value
     assert before != after
 
@@ -72,7 +56,7 @@ def test_session_is_renewed_on_sign_in(site):
 def test_accounts_not_active_are_told_why(site, who, message):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
-    page = sign_in(app, email_of(who))
+    page = attempt_sign_in(app, email_of(who))
     assert page.status_int == 400
     assert message in html.unescape(page.text)
     assert page.forms["connexion"]["email"].value == email_of(who)
@@ -85,7 +69,7 @@ def test_refusal_shows_the_validators_message(site):
     with open_registry_root(wsgi.registry) as (root, tm):
         root.users[ids["refuse_a"]].decision_message = "Nous ne vous connaissons pas."
         tm.commit()
-    page = sign_in(webtest.TestApp(wsgi), email_of("refuse_a"))
+    page = attempt_sign_in(webtest.TestApp(wsgi), email_of("refuse_a"))
     assert "Nous ne vous connaissons pas." in page.text
 
 
@@ -95,7 +79,7 @@ def test_refusal_shows_the_validators_message(site):
 ])
 def test_wrong_password_or_unknown_address_get_the_same_answer(site, email, password):
     wsgi, _, _ = site
-    page = sign_in(webtest.TestApp(wsgi), email, password)
+    page = attempt_sign_in(webtest.TestApp(wsgi), email, password)
     assert page.status_int == 400
     assert "Adresse électronique ou mot de passe incorrect" in html.unescape(page.text)
 
@@ -104,15 +88,15 @@ def test_sixth_try_on_one_account_waits_and_says_how_long(site):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     for n in range(5):
-        page = sign_in(app, email_of("membre_a"), f"mauvais essai {n}", address=f"198.51.100.{n}")
+        page = attempt_sign_in(app, email_of("membre_a"), f"mauvais essai {n}", address=f"198.51.100.{n}")
         assert "incorrect" in page.text
-    page = sign_in(app, email_of("membre_a"), address="198.51.100.99")  # even the right one
+    page = attempt_sign_in(app, email_of("membre_a"), address="198.51.100.99")  # even the right one
     assert page.status_int == 400
     assert "Trop de tentatives de connexion" in page.text
     assert "attendez 1 minute" in page.text  # then longer at each failure (test_login_throttle)
     assert signed_in_as(app) is None
     # another account is not blocked by this one's failures
-    assert sign_in(app, email_of("membre_b"), address="198.51.100.98").status_int == 303
+    assert attempt_sign_in(app, email_of("membre_b"), address="198.51.100.98").status_int == 303
 
 
 def test_an_address_past_its_high_ceiling_waits(site, monkeypatch):
@@ -121,10 +105,10 @@ def test_an_address_past_its_high_ceiling_waits(site, monkeypatch):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     for n in range(10):
-        sign_in(app, f"essai{n}@exemple.fr", "n'importe quoi", address="203.0.113.7")
-    page = sign_in(app, email_of("membre_b"), address="203.0.113.7")
+        attempt_sign_in(app, f"essai{n}@exemple.fr", "n'importe quoi", address="203.0.113.7")
+    page = attempt_sign_in(app, email_of("membre_b"), address="203.0.113.7")
     assert "Trop de tentatives de connexion" in page.text and "attendez 1 minute" in page.text
-    assert sign_in(app, email_of("membre_b"), address="203.0.113.8").status_int == 303
+    assert attempt_sign_in(app, email_of("membre_b"), address="203.0.113.8").status_int == 303
 
 
 def test_old_hashes_are_upgraded_at_sign_in(site):
@@ -133,7 +117,7 @@ def test_old_hashes_are_upgraded_at_sign_in(site):
     with open_registry_root(wsgi.registry) as (root, tm):
         root.users[ids["membre_a"]].password_hash = weak
         tm.commit()
-    assert sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 303
+    assert attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 303
     with open_registry_root(wsgi.registry) as (root, tm):
         new_hash = root.users[ids["membre_a"]].password_hash
     assert new_hash != weak and not needs_rehash(new_hash) and check_password(new_hash, PASSWORD)
@@ -152,7 +136,7 @@ def test_old_hashes_are_upgraded_at_sign_in(site):
 def test_came_from_stays_on_this_site(site, came_from, expected):
     wsgi, _, _ = site
     from urllib.parse import quote
-    result = sign_in(webtest.TestApp(wsgi), email_of("membre_a"), came_from=quote(came_from))
+    result = attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_a"), came_from=quote(came_from))
     assert result.status_int == 303
     assert result.headers["Location"] == expected
 
@@ -160,7 +144,7 @@ def test_came_from_stays_on_this_site(site, came_from, expected):
 def test_sign_out_from_the_top_bar(site):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
-    sign_in(app, email_of("membre_a"))
+    attempt_sign_in(app, email_of("membre_a"))
     page = app.get("/")
     logout = next(f for f in page.forms.values() if f.action == "/deconnexion")
     result = logout.submit()
@@ -172,7 +156,7 @@ def test_sign_out_from_the_top_bar(site):
 def test_sign_out_needs_a_post_with_csrf(site):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
-    sign_in(app, email_of("membre_a"))
+    attempt_sign_in(app, email_of("membre_a"))
     confirm = app.get("/deconnexion")
     assert "Voulez-vous vous déconnecter ?" in confirm.text
     assert signed_in_as(app) == "Membre A"  # the GET changed nothing
@@ -238,8 +222,8 @@ def test_reset_link_sets_a_checked_password_once_and_signs_nobody_in(site):
     assert signed_in_as(other) is None
     again = other.get(link, status=400)
     assert "Ce lien a déjà servi" in again.text
-    assert sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 400
-    assert sign_in(webtest.TestApp(wsgi), email_of("membre_a"), NEW_PASSWORD).status_int == 303
+    assert attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 400
+    assert attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_a"), NEW_PASSWORD).status_int == 303
 
 
 def test_reset_link_expires_after_one_hour(site, monkeypatch):

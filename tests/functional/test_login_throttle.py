@@ -10,9 +10,8 @@ import webtest
 from conseils_site.notify import clock
 from conseils_site.notify.mail import deliver_queue
 from tests.conftest import make_app
-from tests.functional.test_login import sign_in, signed_in_as
 from tests.mailserver import MailServer
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, attempt_sign_in, build_site, email_of, signed_in_as
 
 START = datetime.datetime(2030, 3, 4, 10, 0, tzinfo=datetime.UTC)
 
@@ -56,23 +55,23 @@ def sign_out(app):
 def test_strangers_wrong_passwords_do_not_lock_the_owner_out_of_a_known_device(site, moments):
     wsgi, _, _ = site
     owner = webtest.TestApp(wsgi)
-    assert sign_in(owner, email_of("animateur"), address="192.0.2.44").status_int == 303
+    assert attempt_sign_in(owner, email_of("animateur"), address="192.0.2.44").status_int == 303
     sign_out(owner)
     attacker = webtest.TestApp(wsgi)
     for n in range(12):
-        page = sign_in(attacker, email_of("animateur"), f"devine {n}", address=f"198.51.100.{n}")
+        page = attempt_sign_in(attacker, email_of("animateur"), f"devine {n}", address=f"198.51.100.{n}")
         assert page.status_int == 400
     # a new browser, even at the owner's usual address, waits ...
     stranger = webtest.TestApp(wsgi)
-    assert refused_as_too_many(sign_in(stranger, email_of("animateur"), address="192.0.2.44"))
+    assert refused_as_too_many(attempt_sign_in(stranger, email_of("animateur"), address="192.0.2.44"))
     assert signed_in_as(stranger) is None
     # ... the owner's browser, which signed in before, is let in with the right password
-    result = sign_in(owner, email_of("animateur"), address="203.0.113.80")
+    result = attempt_sign_in(owner, email_of("animateur"), address="203.0.113.80")
     assert result.status_int == 303
     assert signed_in_as(owner) == "Animateur X"
     # and a wrong password from that device is still refused, not taken
     sign_out(owner)
-    assert sign_in(owner, email_of("animateur"), "devine encore",
+    assert attempt_sign_in(owner, email_of("animateur"), "devine encore",
                    address="203.0.113.80").status_int == 400
     assert signed_in_as(owner) is None
 
@@ -80,16 +79,16 @@ def test_strangers_wrong_passwords_do_not_lock_the_owner_out_of_a_known_device(s
 def test_a_device_cookie_only_vouches_for_its_own_account(site, moments):
     wsgi, _, _ = site
     device = webtest.TestApp(wsgi)
-    assert sign_in(device, email_of("membre_b")).status_int == 303
+    assert attempt_sign_in(device, email_of("membre_b")).status_int == 303
     sign_out(device)
     attacker = webtest.TestApp(wsgi)
     for n in range(8):
-        sign_in(attacker, email_of("membre_a"), f"devine {n}", address=f"198.51.100.{n}")
-    assert refused_as_too_many(sign_in(device, email_of("membre_a")))
+        attempt_sign_in(attacker, email_of("membre_a"), f"devine {n}", address=f"198.51.100.{n}")
+    assert refused_as_too_many(attempt_sign_in(device, email_of("membre_a")))
     assert signed_in_as(device) is None
     forged = webtest.TestApp(wsgi)
     forged.set_cookie("conseils_appareil", device.cookies["conseils_appareil"][:-3] + "abc")
-    assert refused_as_too_many(sign_in(forged, email_of("membre_a")))
+    assert refused_as_too_many(attempt_sign_in(forged, email_of("membre_a")))
 
 
 def test_many_accounts_failing_behind_one_address_do_not_lock_its_other_people(site, moments):
@@ -97,9 +96,9 @@ def test_many_accounts_failing_behind_one_address_do_not_lock_its_other_people(s
     app = webtest.TestApp(wsgi)
     for n in range(12):  # a shared wifi: many people, some mistyping
         for attempt in range(2):
-            page = sign_in(app, f"voisin{n}@exemple.fr", f"oups {attempt}", address="203.0.113.7")
+            page = attempt_sign_in(app, f"voisin{n}@exemple.fr", f"oups {attempt}", address="203.0.113.7")
             assert "Adresse électronique ou mot de passe incorrect" in text(page)
-    result = sign_in(webtest.TestApp(wsgi), email_of("membre_b"), address="203.0.113.7")
+    result = attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_b"), address="203.0.113.7")
     assert result.status_int == 303
 
 
@@ -107,26 +106,26 @@ def test_the_wait_grows_per_account_and_is_said_in_french(site, moments):
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     for n in range(5):  # five failures from five addresses are free
-        page = sign_in(app, email_of("membre_a"), f"mauvais {n}", address=f"198.51.100.{n}")
+        page = attempt_sign_in(app, email_of("membre_a"), f"mauvais {n}", address=f"198.51.100.{n}")
         assert "incorrect" in text(page)
-    page = sign_in(app, email_of("membre_a"), address="198.51.100.50")  # even the right one
+    page = attempt_sign_in(app, email_of("membre_a"), address="198.51.100.50")  # even the right one
     assert refused_as_too_many(page)
     assert "attendez 1 minute avant" in text(page)
     moments.advance(61)
-    page = sign_in(app, email_of("membre_a"), "mauvais 6", address="198.51.100.51")
+    page = attempt_sign_in(app, email_of("membre_a"), "mauvais 6", address="198.51.100.51")
     assert "incorrect" in text(page)
-    page = sign_in(app, email_of("membre_a"), address="198.51.100.52")
+    page = attempt_sign_in(app, email_of("membre_a"), address="198.51.100.52")
     assert "attendez 2 minutes" in text(page)
     moments.advance(121)
-    sign_in(app, email_of("membre_a"), "mauvais 7", address="198.51.100.53")
+    attempt_sign_in(app, email_of("membre_a"), "mauvais 7", address="198.51.100.53")
     moments.advance(30)
-    page = sign_in(app, email_of("membre_a"), address="198.51.100.54")
+    page = attempt_sign_in(app, email_of("membre_a"), address="198.51.100.54")
     assert "attendez 4 minutes" in text(page)  # 3 min 30 s left, said rounded up
     moments.advance(4 * 60)
-    assert sign_in(app, email_of("membre_a"), address="198.51.100.55").status_int == 303
+    assert attempt_sign_in(app, email_of("membre_a"), address="198.51.100.55").status_int == 303
     assert signed_in_as(app) == "Membre A"
     # another account was never slowed down
-    assert sign_in(webtest.TestApp(wsgi), email_of("membre_b"),
+    assert attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_b"),
                    address="198.51.100.1").status_int == 303
 
 
@@ -134,10 +133,10 @@ def test_one_address_guessing_one_account_waits_sooner_than_the_owner_elsewhere(
     wsgi, _, _ = site
     app = webtest.TestApp(wsgi)
     for n in range(3):
-        sign_in(app, email_of("membre_a"), f"mauvais {n}", address="198.51.100.9")
-    assert refused_as_too_many(sign_in(app, email_of("membre_a"), address="198.51.100.9"))
+        attempt_sign_in(app, email_of("membre_a"), f"mauvais {n}", address="198.51.100.9")
+    assert refused_as_too_many(attempt_sign_in(app, email_of("membre_a"), address="198.51.100.9"))
     owner = webtest.TestApp(wsgi)  # a new browser elsewhere: the account itself is not slowed
-    assert sign_in(owner, email_of("membre_a"), address="192.0.2.200").status_int == 303
+    assert attempt_sign_in(owner, email_of("membre_a"), address="192.0.2.200").status_int == 303
 
 
 # --- one mail per address per 5 minutes -----------------------------------------------------
@@ -189,10 +188,10 @@ def test_strangers_failures_do_not_stop_the_owner_confirming_their_password(site
     device is trusted there too."""
     wsgi, _, _ = site
     owner = webtest.TestApp(wsgi)
-    assert sign_in(owner, email_of("membre_a"), address="192.0.2.44").status_int == 303
+    assert attempt_sign_in(owner, email_of("membre_a"), address="192.0.2.44").status_int == 303
     attacker = webtest.TestApp(wsgi)
     for n in range(12):
-        sign_in(attacker, email_of("membre_a"), f"devine {n}", address=f"198.51.100.{n}")
+        attempt_sign_in(attacker, email_of("membre_a"), f"devine {n}", address=f"198.51.100.{n}")
     form = owner.get("/mon-profil/double-authentification").forms["commencer"]
     form["password"] = PASSWORD
     result = form.submit(status="*")

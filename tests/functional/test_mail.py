@@ -213,31 +213,6 @@ def test_server_down_keeps_everything_until_it_is_back(queue, tmp_path, capsys):
         assert sorted(m["Subject"] for m in server.wait_for(2)) == ["Premier", "Second"]
 
 
-def test_unreachable_server_ends_in_dead_letters_never_lost(queue, tmp_path, capsys):
-    port = free_port()
-    queue_message(settings_for(queue, port))
-    ini = write_ini(tmp_path, queue, port, max_attempts=2)
-    assert mail_main([ini]) == 0
-    assert mail_main([ini]) == 1
-    assert "abandon après 2 tentative(s)" in capsys.readouterr().out
-    assert queued_files(queue) == [] and len(queued_files(queue, "dead")) == 1
-
-
-def test_loop_delivers_until_stopped(server, queue, tmp_path):
-    settings = settings_for(queue, server.port)
-    stop, out = threading.Event(), io.StringIO()
-    runner = threading.Thread(target=mail_main, kwargs=dict(
-        argv=[write_ini(tmp_path, queue, server.port), "--loop", "0.05"], out=out, stop=stop))
-    runner.start()
-    try:
-        queue_message(settings, subject="Pendant la boucle")
-        assert server.wait_for(1)[0]["Subject"] == "Pendant la boucle"
-    finally:
-        stop.set()
-        runner.join(5)
-    assert not runner.is_alive()
-
-
 def test_a_crash_after_the_server_accepted_sends_twice_never_zero(server, queue, monkeypatch):
     settings = settings_for(queue, server.port)
     queue_message(settings)

@@ -8,8 +8,7 @@ import webtest
 from tests.conftest import make_app
 from tests.functional.test_login import ask_reset, reset_link
 from tests.functional.test_registration import register, user_by_email
-from tests.functional.test_sessions_end import signed_in
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, build_site, email_of, signed_in
 
 TOO_EASY = "Ce mot de passe serait trop facile à deviner."
 

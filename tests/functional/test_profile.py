@@ -9,8 +9,7 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security import tokens
 from conseils_site.security.passwords import check_password
 from tests.conftest import make_app
-from tests.functional.test_login import sign_in, signed_in_as
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, attempt_sign_in, build_site, email_of, sign_in, signed_in_as
 
 NEW_PASSWORD = "trois pommes vertes au marché"
 
@@ -26,9 +25,7 @@ def site(tmp_path):
 def member(site):
     """membre_a, signed in."""
     wsgi, ids = site
-    app = webtest.TestApp(wsgi)
-    assert sign_in(app, email_of("membre_a")).status_int == 303
-    return app
+    return sign_in(webtest.TestApp(wsgi), "membre_a")
 
 
 def account(wsgi, user_id):
@@ -45,7 +42,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(site, path):
     assert result.status_int == 303
     assert result.headers["Location"] == ("http://localhost/connexion?came_from="
                                           + path.replace("/", "%2F"))
-    signed = sign_in(app, email_of("membre_a"), came_from=path.replace("/", "%2F"))
+    signed = attempt_sign_in(app, email_of("membre_a"), came_from=path.replace("/", "%2F"))
     assert signed.headers["Location"] == "http://localhost" + path
 
 
@@ -161,7 +158,7 @@ def test_deletion_asks_the_password_then_signs_out(site, member):
         assert root.users.find_by_email(email_of("membre_a")) is None
         assert root.catalog.by_id(ids["membre_a"]) is None
         assert list(root["forum"].read_marks.keys()) == [(ids["membre_b"], "un-sujet")]
-    assert sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 400
+    assert attempt_sign_in(webtest.TestApp(wsgi), email_of("membre_a")).status_int == 400
 
 
 def test_html_in_names_is_never_rendered_raw(site, member):

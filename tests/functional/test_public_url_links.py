@@ -11,9 +11,10 @@ import webtest
 
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.functional.test_registration import GOOD, mails_to, register, text_of
+from tests.functional.test_registration import GOOD, register
 from tests.functional.test_search import populate
-from tests.support import build_site, email_of, login
+from tests.support import build_site, email_of, sign_in
+from tests.support_mail import mails_to, text_of
 
 PUBLIC = "https://conseils.example.fr"
 EVIL = "evil.example"
@@ -22,12 +23,6 @@ EVIL = "evil.example"
 def from_evil_host(wsgi):
     """A browser whose requests all say `Host: evil.example`."""
     return webtest.TestApp(wsgi, extra_environ={"HTTP_HOST": EVIL})
-
-
-def sign_in(app, name):
-    result = login(app, name)
-    assert result.status_int == 303, f"{name} could not sign in"
-    return app
 
 
 def links_of(message):

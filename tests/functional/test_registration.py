@@ -13,6 +13,7 @@ from conseils_site.security import tokens
 from tests.conftest import make_app
 from tests.mailserver import MailServer
 from tests.support import build_site, email_of
+from tests.support_mail import link_in, mails_to, queued, text_of
 
 GOOD_PASSWORD = "le chat dort sur le toit"
 GOOD = {
@@ -29,32 +30,7 @@ def site(tmp_path):
     return wsgi, ids, tmp_path / "mail"
 
 
-# --- helpers shared with the other account tests --------------------------------------------
-
-def queued(mail_dir):
-    """The messages committed to the queue, oldest first, parsed."""
-    found = []
-    for folder in ("new", "cur"):
-        path = mail_dir / folder
-        if path.exists():
-            found += sorted(path.iterdir(), key=lambda p: p.stat().st_mtime)
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in found]
-
-
-def text_of(message):
-    return message.get_body(("plain",)).get_content()
-
-
-def mails_to(mail_dir, address):
-    return [m for m in queued(mail_dir) if address in m["To"]]
-
-
-def link_in(message, path):
-    """The absolute link to `path` in the text part."""
-    match = re.search(r"http://localhost" + re.escape(path) + r"\?jeton=[\w.\-]+", text_of(message))
-    assert match, text_of(message)
-    return match.group(0).replace("http://localhost", "")
-
+# --- helpers shared with the other account tests (the mail queue's: tests/support_mail.py) -
 
 def registration_form(app, **values):
     page = app.get("/inscription")

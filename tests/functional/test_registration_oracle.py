@@ -9,9 +9,10 @@ import webtest
 from conseils_site.notify.mail import deliver_queue
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.functional.test_registration import GOOD, mails_to, queued, register, text_of
+from tests.functional.test_registration import GOOD, register
 from tests.mailserver import MailServer
 from tests.support import build_site, email_of
+from tests.support_mail import mails_to, queued, text_of
 
 
 @pytest.fixture

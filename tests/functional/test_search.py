@@ -16,8 +16,7 @@ from conseils_site.resources.content import (
 from conseils_site.scripts import open_registry_root
 from conseils_site.security.visibility import LEVELS
 from tests.conftest import make_app
-from tests.functional.test_login import sign_in
-from tests.support import build_site, email_of
+from tests.support import build_site, email_of, set_state, sign_in
 
 VISITORS = ("anonyme", "non_valide", "membre_c", "membre_b", "membre_a", "animateur")
 # visitor -> the levels of council A's items they may see
@@ -89,16 +88,10 @@ def client(wsgi, visitor):
     name = "candidat_a" if visitor == "non_valide" else visitor
     if visitor == "non_valide":
         set_state(wsgi, name, "active")
-    assert sign_in(app, email_of(name)).status_int == 303
+    sign_in(app, name)
     if visitor == "non_valide":
         set_state(wsgi, name, "pending")
     return app
-
-
-def set_state(wsgi, name, state):
-    with open_registry_root(wsgi.registry) as (root, tm):
-        root.users.find_by_email(email_of(name)).state = state
-        tm.commit()
 
 
 @pytest.fixture(scope="module")

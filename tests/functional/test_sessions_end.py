@@ -9,7 +9,7 @@ from conseils_site.scripts import open_registry_root
 from conseils_site.security import SESSION_COOKIE
 from tests.conftest import make_app
 from tests.functional.test_login import ask_reset, reset_link
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, build_site, email_of, signed_in
 
 NEW_PASSWORD = "trois pommes vertes au marché"
 
@@ -19,17 +19,6 @@ def site(tmp_path):
     wsgi = make_app(**{"mail.queue_path": str(tmp_path / "mail")})
     ids = build_site(wsgi)
     return wsgi, ids, tmp_path / "mail"
-
-
-def signed_in(wsgi, name, password=PASSWORD):
-    """A browser where `name` is signed in; asserts it worked."""
-    app = webtest.TestApp(wsgi)
-    form = app.get("/connexion").forms["connexion"]
-    form["email"], form["password"] = email_of(name), password
-    result = form.submit(status="*")
-    assert result.status_int == 303, result.text
-    assert opens_profile(app, name)
-    return app
 
 
 def opens_profile(app, name):

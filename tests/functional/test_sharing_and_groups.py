@@ -4,7 +4,7 @@ import webtest
 
 from conseils_site.scripts import open_registry_root
 from tests.conftest import make_app
-from tests.support import build_site, email_of, login
+from tests.support import build_site, email_of, sign_in
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def site(tmp_path):
 def test_sharing_page_explains_and_grants_a_referent_role(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get(ids["path_A"] + "/@@partage")
     assert "Qui peut voir" in page.text and "tout le monde, visiteurs non inscrits compris" in page.text
     assert "Qui peut modifier" in page.text and "les membres du conseil « Conseil des Tilleuls »" in page.text
@@ -34,7 +34,7 @@ def test_sharing_page_explains_and_grants_a_referent_role(site):
         assert entry["action"] == "attribution" and entry["actor"]["id"] == ids["animateur"]
     # The new référent now validates council A's registrations.
     referent = webtest.TestApp(wsgi)
-    login(referent, "membre_c")
+    sign_in(referent, "membre_c")
     assert "Candidat" in referent.get(ids["path_A"] + "/@@tableau-de-bord").text
     journal = app.get("/admin/journal")
     assert "attribution" in journal.text and "référent" in journal.text
@@ -43,7 +43,7 @@ def test_sharing_page_explains_and_grants_a_referent_role(site):
 def test_sharing_keeps_the_typed_email_on_error_and_revokes(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get(ids["path_A"] + "/@@partage")
     form = next(f for f in page.forms.values() if f.get("action", default=None) is not None
                 and f["action"].value == "attribuer")
@@ -70,7 +70,7 @@ def test_sharing_and_admin_are_for_animators_only(site, who):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
     if who:
-        assert login(app, who).status_int == 303
+        sign_in(app, who)
     for path in (ids["path_A"] + "/@@partage", "/@@partage"):  # pages they may see: refused
         app.get(path, status=403)
     for path in ("/admin", "/admin/journal", "/admin/groupes", "/admin/inscriptions"):
@@ -81,7 +81,7 @@ def test_sharing_and_admin_are_for_animators_only(site, who):
 def test_animator_creates_a_group_from_a_territory(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get("/admin/groupes")
     form = page.forms["groupe"]
     form["title"] = "Saint-Étienne ensemble"
@@ -98,7 +98,7 @@ def test_animator_creates_a_group_from_a_territory(site):
 def test_group_form_errors_keep_typed_values(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     form = app.get("/admin/groupes").forms["groupe"]
     form["title"] = "Groupe <script>alert(1)</script>"
     form["scale"] = "epci"
@@ -114,7 +114,7 @@ def test_group_form_errors_keep_typed_values(site):
 def test_members_join_a_group_principal_at_their_next_request(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get("/groupes/loire/@@modifier")
     form = next(f for f in page.forms.values() if "add" in f.fields)
     form["add"] = "C"
@@ -129,7 +129,7 @@ def test_councillor_requests_a_group(site):
     wsgi, ids = site
     app = webtest.TestApp(wsgi)
     webtest.TestApp(wsgi).get("/groupes/@@demande", status=403)
-    login(app, "membre_a")
+    sign_in(app, "membre_a")
     form = app.get("/groupes/@@demande").forms["demande"]
     form["title"] = "Loire Sud"
     form["councils_text"] = ""
@@ -139,6 +139,6 @@ def test_councillor_requests_a_group(site):
     form["councils_text"] = "Tilleuls, Montreynaud"
     assert "Votre demande est envoyée" in form.submit().follow().text
     admin = webtest.TestApp(wsgi)
-    login(admin, "animateur")
+    sign_in(admin, "animateur")
     queue = admin.get("/admin/groupes")
     assert "Loire Sud" in queue.text and "Tilleuls, Montreynaud" in queue.text

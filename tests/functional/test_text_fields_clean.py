@@ -1,7 +1,8 @@
 """A title typed with control or right-to-left override characters is stored, listed and
 searched without them, whatever the form (document, working group, letter, registration)."""
 from conseils_site.scripts import open_registry_root
-from tests.functional.test_content import signed_in, site, submit  # noqa: F401 (fixture)
+from tests.functional.test_content import site, submit  # noqa: F401 (fixture)
+from tests.support import signed_in
 
 SPOOF = "Plainte\x00\x07 contre\x1b[31m M. \u202eX.fdp"
 

@@ -12,8 +12,7 @@ from conseils_site.notify import clock
 from conseils_site.scripts import open_registry_root
 from conseils_site.security import totp
 from tests.conftest import make_app
-from tests.functional.test_login import sign_in, signed_in_as
-from tests.support import PASSWORD, build_site, email_of
+from tests.support import PASSWORD, attempt_sign_in, build_site, email_of, sign_in, signed_in_as
 
 START = datetime.datetime(2030, 3, 4, 10, 0, 5, tzinfo=datetime.UTC)
 PAGE = "/mon-profil/double-authentification"
@@ -66,7 +65,7 @@ def enrol(wsgi, user_id, moments):
 
 def password_step(app, who, address="192.0.2.10"):
     """The right password of an account with a second factor: not signed in yet."""
-    result = sign_in(app, email_of(who), address=address)
+    result = attempt_sign_in(app, email_of(who), address=address)
     assert result.status_int == 303
     assert result.headers["Location"] == "http://localhost/connexion/code"
     assert signed_in_as(app) is None
@@ -112,8 +111,7 @@ def enrol_through_the_pages(app, moments, password=PASSWORD):
 
 def test_enrolment_from_the_profile_shows_a_qr_code_then_ten_codes_once(site, moments):
     wsgi, ids = site
-    app = webtest.TestApp(wsgi)
-    assert sign_in(app, email_of("membre_a")).status_int == 303
+    app = sign_in(webtest.TestApp(wsgi), "membre_a")
     assert PAGE in app.get("/mon-profil").text
     page = app.get(PAGE)
     form = page.forms["commencer"]
@@ -178,7 +176,7 @@ def test_sign_in_asks_the_code_after_the_password(site, moments):
     assert signed_in_as(app) is None
     # an account without a second factor signs in as before
     other = webtest.TestApp(wsgi)
-    assert sign_in(other, email_of("membre_b")).headers["Location"] == "http://localhost/gerer"
+    assert attempt_sign_in(other, email_of("membre_b")).headers["Location"] == "http://localhost/gerer"
 
 
 def test_wrong_codes_are_refused_and_throttled_like_passwords(site, moments):
@@ -253,7 +251,7 @@ def test_new_codes_and_turning_off_need_the_password(site, moments):
     form["password"] = PASSWORD
     assert form.submit().headers["Location"] == "http://localhost/mon-profil"
     sign_out(app)
-    assert sign_in(app, email_of("membre_a")).headers["Location"] == "http://localhost/gerer"
+    assert attempt_sign_in(app, email_of("membre_a")).headers["Location"] == "http://localhost/gerer"
     assert signed_in_as(app) == "Membre A"
 
 
@@ -262,7 +260,7 @@ def test_new_codes_and_turning_off_need_the_password(site, moments):
 def test_animators_must_enrol_before_anything_else_when_required(strict, moments):
     wsgi, _ = strict
     app = webtest.TestApp(wsgi)
-    result = sign_in(app, email_of("animateur"))
+    result = attempt_sign_in(app, email_of("animateur"))
     assert result.status_int == 303
     for path in ("/gerer", "/admin", "/mon-profil", "/", "/admin/inscriptions"):
         page = app.get(path, status=303)
@@ -284,9 +282,9 @@ def test_animators_must_enrol_before_anything_else_when_required(strict, moments
 def test_the_requirement_is_for_animators_and_off_by_default(site, strict, moments):
     wsgi, _ = strict
     councillor = webtest.TestApp(wsgi)
-    assert sign_in(councillor, email_of("membre_a")).status_int == 303
+    assert attempt_sign_in(councillor, email_of("membre_a")).status_int == 303
     assert councillor.get("/mon-profil").status_int == 200
     relaxed, _ = site
     animator = webtest.TestApp(relaxed)
-    assert sign_in(animator, email_of("animateur")).status_int == 303
+    assert attempt_sign_in(animator, email_of("animateur")).status_int == 303
     assert animator.get("/admin").status_int == 200

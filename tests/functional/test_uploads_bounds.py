@@ -11,8 +11,8 @@ from conseils_site.resources.files import MB
 from conseils_site.scripts.registrations import main as registrations_main
 from conseils_site.uploads import UploadError, UploadStore, read_field
 from tests.conftest import make_app
-from tests.functional.test_content import PDF, council_items, signed_in, submit
-from tests.support import build_site
+from tests.functional.test_content import PDF, council_items, submit
+from tests.support import build_site, signed_in
 
 
 class Part:

@@ -1,6 +1,5 @@
 """The validation queues, the decision endpoint, and the 48-hour reminders."""
 import datetime
-import email
 
 import pytest
 import webtest
@@ -8,7 +7,8 @@ import webtest
 from conseils_site.scripts import open_registry_root
 from conseils_site.scripts.registrations import main as registrations_main
 from tests.conftest import make_app
-from tests.support import build_site, csrf, email_of, login
+from tests.support import build_site, csrf, email_of, sign_in
+from tests.support_mail import queued, text_of
 
 
 @pytest.fixture
@@ -18,25 +18,10 @@ def site(tmp_path):
     return wsgi, ids, tmp_path / "mail"
 
 
-def queued(mail_dir):
-    messages = []
-    for folder in ("new", "cur"):
-        for path in sorted((mail_dir / folder).glob("*")) if (mail_dir / folder).exists() else []:
-            messages.append(email.message_from_bytes(path.read_bytes()))
-    return messages
-
-
-def body(message):
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    return ""
-
-
 def test_animator_queue_lists_pending_requests_and_accepts(site):
     wsgi, ids, mail_dir = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.get("/admin/inscriptions")
     assert "Candidat" in page.text and email_of("candidat_a") in page.text
     assert "Nouveau" not in page.text  # unverified: not in the queue yet
@@ -48,14 +33,14 @@ def test_animator_queue_lists_pending_requests_and_accepts(site):
         user = root.users[ids["candidat_a"]]
         assert user.state == "active" and user.decided_by == ids["animateur"]
     mails = [m for m in queued(mail_dir) if email_of("candidat_a") in m["To"]]
-    assert len(mails) == 1 and "Bienvenue au conseil !" in body(mails[0])
+    assert len(mails) == 1 and "Bienvenue au conseil !" in text_of(mails[0])
     assert "Candidat" not in app.get("/admin/inscriptions").text
 
 
 def test_peer_of_the_same_council_validates_from_the_dashboard(site):
     wsgi, ids, mail_dir = site
     app = webtest.TestApp(wsgi)
-    login(app, "membre_a")
+    sign_in(app, "membre_a")
     dashboard = app.get("/gerer").follow()
     assert "Inscriptions à valider" in dashboard.text and "Candidat" in dashboard.text
     form = next(f for f in dashboard.forms.values() if f.get("user_id", default=None) is not None)
@@ -70,7 +55,7 @@ def test_peer_of_the_same_council_validates_from_the_dashboard(site):
 def test_members_of_other_councils_cannot_validate(site, who):
     wsgi, ids, _ = site
     app = webtest.TestApp(wsgi)
-    login(app, who)
+    sign_in(app, who)
     token = csrf(app)
     app.post("/decider", {"user_id": ids["candidat_a"], "decision": "accepter", "csrf_token": token},
              status=403)
@@ -83,7 +68,7 @@ def test_members_of_other_councils_cannot_validate(site, who):
 def test_decision_without_csrf_token_is_refused_and_changes_nothing(site):
     wsgi, ids, mail_dir = site
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     page = app.post("/decider", {"user_id": ids["candidat_a"], "decision": "accepter",
                                  "csrf_token": "forgé"}, status=400)
     assert "Formulaire expiré" in page.text
@@ -104,7 +89,7 @@ def test_overdue_requests_come_first_in_a_warning_colour(site):
         notify(ObjectModified(late))
         tm.commit()
     app = webtest.TestApp(wsgi)
-    login(app, "animateur")
+    sign_in(app, "animateur")
     text = app.get("/admin/inscriptions").text
     assert text.index("Tardif") < text.index("Candidat")
     assert 'class="overdue"' in text and "en retard" in text
@@ -139,8 +124,8 @@ def test_reminders_go_once_to_peers_after_24h_and_to_animators_after_36h(site, t
     assert sorted(m["To"] for m in mails) == sorted(
         [email_of("membre_a"), email_of("animateur"), "animateur@example.org"])
     peer_mail = next(m for m in mails if m["To"] == email_of("membre_a"))
-    assert "Candidat" in peer_mail["Subject"] and "@@tableau-de-bord" in body(peer_mail)
-    assert "http://site.example/admin/inscriptions" in body(
+    assert "Candidat" in peer_mail["Subject"] and "@@tableau-de-bord" in text_of(peer_mail)
+    assert "http://site.example/admin/inscriptions" in text_of(
         next(m for m in mails if m["To"] == email_of("animateur")))
 
 

@@ -26,7 +26,7 @@ from conseils_site.security.passwords import hash_password
 from conseils_site.security.roles import grant_role
 from conseils_site.security.visibility import LEVELS
 from tests.conftest import make_app
-from tests.support import PASSWORD, build_site, csrf, email_of, login
+from tests.support import PASSWORD, build_site, csrf, email_of, set_state, sign_in
 
 UTC = datetime.UTC
 KINDS = ("document", "action_report", "event")
@@ -72,12 +72,6 @@ def item_id(param):
 
 
 # --- The site, built once ------------------------------------------------------------------
-
-def set_state(wsgi, email, state):
-    with open_registry_root(wsgi.registry) as (root, tm):
-        root.users.find_by_email(email).state = state
-        tm.commit()
-
 
 def personal_address(app):
     """Asks « Mon profil » for the personal calendar address and returns it."""
@@ -141,7 +135,7 @@ def world(tmp_path_factory):
                 visitor, email_of(visitor))
             if visitor == "non_valide":
                 set_state(wsgi, email, "active")
-            assert login(app, email).status_int == 303, visitor
+            sign_in(app, email)
             if visitor in PERSONAL:
                 addresses[visitor] = path_only(personal_address(app))
             if visitor == "non_valide":
