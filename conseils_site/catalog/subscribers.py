@@ -2,6 +2,7 @@
 from pyramid.traversal import find_root
 
 from ..resources.events import ObjectAdded, ObjectModified, ObjectWillBeRemoved
+from ..resources.forum import Reply
 from . import walk
 from .deferred import reindex_after_commit
 
@@ -32,7 +33,7 @@ def _follow_activity(catalog, obj):
     replies sent together do not all rewrite the topic's entries; at once when nobody else can
     be writing them (a topic made in this very transaction, or no database)."""
     topic = getattr(obj, "topic", None)
-    if getattr(obj, "kind", None) == "forum_reply" and topic is not None:
+    if isinstance(obj, Reply) and topic is not None:
         if topic._p_jar is not None and reindex_after_commit(topic, TOPIC_ACTIVITY):
             return
         catalog.reindex_some(topic, TOPIC_ACTIVITY)

@@ -34,6 +34,7 @@ from pyramid.traversal import find_root
 
 from .. import types
 from ..resources.events import ObjectAdded, ObjectModified
+from ..resources.forum import Topic
 from ..security.sanitize import html_to_text
 from . import clock
 from .access import available, may_view
@@ -136,7 +137,7 @@ def topic_of(item):
     topic = getattr(item, "topic", None)
     if topic is None:
         parent = getattr(item, "__parent__", None)
-        if getattr(parent, "kind", None) == "forum_topic":
+        if isinstance(parent, Topic):
             topic = parent
     return topic
 

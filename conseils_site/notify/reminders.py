@@ -9,6 +9,7 @@ import dataclasses
 from hypatia.query import Eq, InRange
 
 from ..dates import format_date, format_span, format_time
+from ..resources.content import Event
 from . import clock
 from .access import may_view
 from .alerts import absolute, council_members, preferences_url, short_link
@@ -68,7 +69,7 @@ def _records(center, day):
 
 def _find_event(root, key):
     event = root.catalog.by_id(key[3:]) if key.startswith("id:") else None
-    return event if getattr(event, "kind", None) == "event" else None
+    return event if isinstance(event, Event) else None
 
 
 def _texts(message, event, record, day):
