@@ -16,6 +16,8 @@ from pathlib import Path
 _TEMPLATES = tempfile.mkdtemp(prefix="conseils-chameleon-")
 os.environ["CHAMELEON_CACHE"] = _TEMPLATES
 import chameleon.config  # noqa: E402
+import chameleon.loader  # noqa: E402
+import chameleon.template  # noqa: E402
 
 del os.environ["CHAMELEON_CACHE"]
 assert chameleon.config.CACHE_DIRECTORY == _TEMPLATES, "chameleon was imported before tests/conftest.py"
@@ -69,6 +71,13 @@ def demo(demo_wsgi):
 
 
 @pytest.fixture
+def cold_templates(monkeypatch):
+    """Production's templates for one test: each new app compiles them again on first use,
+    instead of loading the session's compiled ones (a test about compiling itself needs this)."""
+    monkeypatch.setattr(chameleon.template.BaseTemplate, "loader", chameleon.loader.MemoryLoader())
+
+
+@pytest.fixture
 def empty_wsgi():
     return make_app()
 
@@ -82,9 +91,18 @@ def empty(empty_wsgi):
 
 TESTS = Path(__file__).resolve().parent
 GROUPS = ("unit", "functional", "browser")  # each test's group is its directory
-# The real-server tests: several processes, a crash, a backup and restore, concurrent writers on
-# a real FileStorage or ZEO — each a few seconds to a minute (measured in docs/testing.md).
-SLOW_FILES = ("test_concurrent_writes*.py", "test_multiprocess.py", "test_crash.py", "test_backup.py")
+# `slow`: what took over 3 s a test in a whole run (docs/testing.md), matched on "file::test".
+# Real servers in other processes (crowds on FileStorage and ZEO, two processes on ZEO and on
+# RelStorage, a crash, a backup and restore, a SIGTERM) and the bench-like measurements.
+SLOW = (
+    "test_concurrent_writes.py::*",
+    "test_multiprocess.py::*",
+    "test_crash.py::*",
+    "test_backup.py::*",
+    "test_startup.py::test_sigterm_closes_the_filestorage_cleanly",
+    "test_forum_markup_linear.py::*",
+    "test_collab_storage.py::test_a_thousand_keystrokes_*",
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -93,5 +111,5 @@ def pytest_collection_modifyitems(config, items):
         group = path.relative_to(TESTS).parts[0] if TESTS in path.parents else None
         if group in GROUPS:
             item.add_marker(group)
-        if any(fnmatch.fnmatch(path.name, pattern) for pattern in SLOW_FILES):
+        if any(fnmatch.fnmatchcase(f"{path.name}::{item.name}", pattern) for pattern in SLOW):
             item.add_marker("slow")

@@ -129,7 +129,7 @@ def test_production_settings_come_from_the_environment(tmp_path, monkeypatch, in
     assert settings["conseils.secure_cookies"] == "true"
 
 
-def test_a_cold_server_answers_concurrent_first_requests():
+def test_a_cold_server_answers_concurrent_first_requests(cold_templates):
     """Templates compile on first use; several threads compiling at once used to fail on
     CPython 3.11 with a SystemError (a 500 on a fresh process). conseils_site/templating.py."""
     import threading
