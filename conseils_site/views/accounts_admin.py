@@ -56,7 +56,7 @@ def action_of(user):
     return "reactiver" if user.state == "disabled" else "desactiver"
 
 
-@view_config(context=Admin, name="comptes", path_info=r"^/admin/comptes/?$",
+@view_config(context=Admin, name="comptes",
              permission=PERMISSION, renderer=TEMPLATE)
 def accounts(context, request):
     root = request.root
@@ -68,7 +68,7 @@ def accounts(context, request):
             "me": request.user}
 
 
-@view_config(context=Admin, name="comptes", path_info=r"^/admin/comptes/etat/?$",
+@view_config(context=Admin, name="etat-compte",
              permission=PERMISSION, renderer=CONFIRM_TEMPLATE)
 def change_state(context, request):
     """GET: what the change does, and a confirmation button. POST (CSRF-checked): do it."""

@@ -104,7 +104,7 @@ def test_an_animator_cannot_disable_their_own_account(site):
     animator = signed_in(wsgi, "animateur")
     page = animator.get("/admin/comptes", params={"q": email_of("animateur")})
     assert f"compte-{ids['animateur']}" not in page.forms
-    confirm = animator.get("/admin/comptes/etat", params={"id": ids["animateur"]}, status=400)
+    confirm = animator.get("/admin/etat-compte", params={"id": ids["animateur"]}, status=400)
     assert "votre propre compte" in html.unescape(confirm.text)
     assert opens_profile(animator, "animateur")
 
@@ -118,7 +118,7 @@ def test_the_screen_is_for_animators_only(site, who):
     page = app.get("/admin/comptes", params={"q": "membre"}, status="*")
     assert page.status_int >= 400 and email_of("membre_b") not in page.text
     csrf = app.get("/mon-profil").forms["motdepasse"]["csrf_token"].value
-    app.post("/admin/comptes/etat", {"csrf_token": csrf, "id": ids["membre_b"],
+    app.post("/admin/etat-compte", {"csrf_token": csrf, "id": ids["membre_b"],
                                       "action": "desactiver"}, status="*")
     assert signed_in(wsgi, "membre_b")
 
