@@ -64,6 +64,7 @@ def replay_form(request):
     tm.begin()
     try:
         tm.doom()
+        # Traversed again: the first context belongs to the aborted transaction's connection.
         found = traverse(request.root, request.path_info)
         request.context = found["context"]
         request.environ[CONFLICT_REPLAY] = True

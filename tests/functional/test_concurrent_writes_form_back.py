@@ -16,7 +16,8 @@ from tests.support import build_site, signed_in
 
 
 class AlwaysConflicts:
-    """Joins a transaction and makes its commit fail as a write conflict would."""
+    """Joins a transaction and makes its commit fail as a write conflict would; the other steps
+    of the data-manager protocol have nothing to store or undo, hence their empty bodies."""
 
     def __init__(self, tm, counter):
         self.transaction_manager, self.counter = tm, counter
